@@ -1,0 +1,365 @@
+package dev.iotforwarder;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One device message: the nine fields of the wire envelope, with the payload held as raw bytes.
+ *
+ * <p>Immutable and thread-safe. The constructor copies the payload array and {@link #payload()}
+ * returns a copy, so no caller can change a message after it was made; {@link #payloadBuffer()} gives
+ * a read-only view without copying. {@link #payloadLen()} is derived from the payload and never
+ * supplied separately. {@link #equals(Object)} and {@link #hashCode()} compare the payload bytes;
+ * {@link #toString()} shows the payload's length only, never its content.
+ *
+ * <p>Validation, with messages that name the field:
+ *
+ * <ul>
+ *   <li>{@code msgType}, {@code event}, {@code topic}, {@code deviceId}, {@code productName},
+ *       {@code deviceName} and {@code payload} are not {@code null};
+ *   <li>{@code seq} is {@code >= 0};
+ *   <li>{@code productName} and {@code deviceName} are not empty (together they identify the device);
+ *   <li>a {@link MessageType#PUBLISH} message has an empty {@code event} and a non-empty {@code topic};
+ *   <li>a {@link MessageType#STATUS} message has a non-empty {@code event} (any name: see {@link
+ *       StatusEvent}); its topic may be empty.
+ * </ul>
+ *
+ * @param msgType the message type ({@code MsgType})
+ * @param event the status event ({@code Event}); empty for Publish
+ * @param topic the topic ({@code Topic}); may be empty for Status
+ * @param seq the platform's serial number ({@code Seq}), passed through untouched
+ * @param deviceId the device id ({@code DeviceId}), a decimal string that may exceed 2^53
+ * @param productName the product ({@code ProductName})
+ * @param deviceName the device's name inside its product ({@code DeviceName})
+ * @param payload the raw payload bytes (Base64 in {@code Payload} on the wire)
+ */
+public record DeviceMessage(
+    MessageType msgType,
+    String event,
+    String topic,
+    long seq,
+    String deviceId,
+    String productName,
+    String deviceName,
+    byte[] payload) {
+
+  private static final byte[] EMPTY = new byte[0];
+
+  /**
+   * Validates and copies.
+   *
+   * @throws IllegalArgumentException listing every field that is invalid
+   */
+  public DeviceMessage {
+    List<String> problems = new ArrayList<>(2);
+    if (msgType == null) {
+      problems.add("msgType == null");
+    }
+    if (event == null) {
+      problems.add("event == null");
+    }
+    if (topic == null) {
+      problems.add("topic == null");
+    }
+    if (seq < 0) {
+      problems.add("seq was " + seq + " but must be >= 0");
+    }
+    if (deviceId == null) {
+      problems.add("deviceId == null");
+    }
+    if (productName == null || productName.isEmpty()) {
+      problems.add(productName == null ? "productName == null" : "productName is empty");
+    }
+    if (deviceName == null || deviceName.isEmpty()) {
+      problems.add(deviceName == null ? "deviceName == null" : "deviceName is empty");
+    }
+    if (payload == null) {
+      problems.add("payload == null");
+    }
+    if (msgType == MessageType.PUBLISH) {
+      if (event != null && !event.isEmpty()) {
+        problems.add("event was \"" + event + "\" but must be empty for a Publish message");
+      }
+      if (topic != null && topic.isEmpty()) {
+        problems.add("topic is empty but a Publish message needs the topic it was published on");
+      }
+    } else if (msgType == MessageType.STATUS && event != null && event.isEmpty()) {
+      problems.add("event is empty but a Status message needs an event (e.g. \"Online\")");
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException("Invalid DeviceMessage: " + String.join("; ", problems));
+    }
+    payload = payload.length == 0 ? EMPTY : payload.clone();
+  }
+
+  /**
+   * A Publish message: what a device published on one of its topics.
+   *
+   * @param productName the product
+   * @param deviceName the device's name inside the product
+   * @param deviceId the device id
+   * @param topic the topic it was published on, not empty
+   * @param seq the platform's serial number, {@code >= 0}
+   * @param payload the raw bytes the device sent (copied)
+   * @return the message
+   * @throws IllegalArgumentException if a field is invalid
+   */
+  public static DeviceMessage publish(
+      String productName, String deviceName, String deviceId, String topic, long seq, byte[] payload) {
+    return new DeviceMessage(
+        MessageType.PUBLISH, "", topic, seq, deviceId, productName, deviceName, payload);
+  }
+
+  /**
+   * A Status message with an empty topic and payload, e.g. {@code status("p", "d", "1", "Online", 7)}.
+   *
+   * @param productName the product
+   * @param deviceName the device's name inside the product
+   * @param deviceId the device id
+   * @param event the event name, not empty; see {@link StatusEvent}
+   * @param seq the platform's serial number, {@code >= 0}
+   * @return the message
+   * @throws IllegalArgumentException if a field is invalid
+   */
+  public static DeviceMessage status(
+      String productName, String deviceName, String deviceId, String event, long seq) {
+    return new DeviceMessage(
+        MessageType.STATUS, event, "", seq, deviceId, productName, deviceName, EMPTY);
+  }
+
+  /**
+   * A builder, for messages that the two factories do not fit (a Status message with a topic or a
+   * payload, say). Defaults: event and topic empty, seq 0, payload empty.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * A builder pre-filled with this message's fields.
+   *
+   * @return a new builder
+   */
+  public Builder toBuilder() {
+    return new Builder()
+        .msgType(msgType)
+        .event(event)
+        .topic(topic)
+        .seq(seq)
+        .deviceId(deviceId)
+        .productName(productName)
+        .deviceName(deviceName)
+        .payloadNoCopy(payload);
+  }
+
+  /**
+   * A copy of the payload bytes.
+   *
+   * @return a new array on every call
+   */
+  @Override
+  public byte[] payload() {
+    return payload.clone();
+  }
+
+  /**
+   * A read-only view of the payload, without copying.
+   *
+   * @return a read-only buffer positioned at 0 with the payload's length as its limit
+   */
+  public ByteBuffer payloadBuffer() {
+    return ByteBuffer.wrap(payload).asReadOnlyBuffer();
+  }
+
+  /**
+   * The payload's length in bytes: the envelope's {@code PayloadLen}.
+   *
+   * @return the number of raw payload bytes
+   */
+  public int payloadLen() {
+    return payload.length;
+  }
+
+  /**
+   * Whether this is a Status message.
+   *
+   * @return {@code msgType() == MessageType.STATUS}
+   */
+  public boolean isStatus() {
+    return msgType == MessageType.STATUS;
+  }
+
+  /**
+   * The device key {@code ProductName/DeviceName}: what identifies a device, the default Kafka
+   * record key, and the unit of ordering in the pipeline.
+   *
+   * @return {@code productName() + "/" + deviceName()}
+   */
+  public String deviceKey() {
+    return productName + "/" + deviceName;
+  }
+
+  /** The payload array itself, for the codec in this package. Never hand it out. */
+  byte[] payloadArray() {
+    return payload;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) {
+      return true;
+    }
+    return o instanceof DeviceMessage m
+        && seq == m.seq
+        && msgType == m.msgType
+        && event.equals(m.event)
+        && topic.equals(m.topic)
+        && deviceId.equals(m.deviceId)
+        && productName.equals(m.productName)
+        && deviceName.equals(m.deviceName)
+        && Arrays.equals(payload, m.payload);
+  }
+
+  @Override
+  public int hashCode() {
+    int h = Objects.hash(msgType, event, topic, seq, deviceId, productName, deviceName);
+    return 31 * h + Arrays.hashCode(payload);
+  }
+
+  /** Shows every field but the payload, of which only the length is shown. */
+  @Override
+  public String toString() {
+    return "DeviceMessage[msgType=" + msgType.wireName()
+        + ", event=" + event
+        + ", topic=" + topic
+        + ", seq=" + seq
+        + ", deviceId=" + deviceId
+        + ", productName=" + productName
+        + ", deviceName=" + deviceName
+        + ", payloadLen=" + payload.length
+        + "]";
+  }
+
+  /** Builds a {@link DeviceMessage}. Not thread-safe. */
+  public static final class Builder {
+    private MessageType msgType;
+    private String event = "";
+    private String topic = "";
+    private long seq;
+    private String deviceId;
+    private String productName;
+    private String deviceName;
+    private byte[] payload = EMPTY;
+
+    private Builder() {}
+
+    /**
+     * Sets the message type.
+     *
+     * @param msgType Publish or Status
+     * @return this builder
+     */
+    public Builder msgType(MessageType msgType) {
+      this.msgType = msgType;
+      return this;
+    }
+
+    /**
+     * Sets the event (empty for Publish). Default: empty.
+     *
+     * @param event the event name
+     * @return this builder
+     */
+    public Builder event(String event) {
+      this.event = event;
+      return this;
+    }
+
+    /**
+     * Sets the topic. Default: empty.
+     *
+     * @param topic the topic
+     * @return this builder
+     */
+    public Builder topic(String topic) {
+      this.topic = topic;
+      return this;
+    }
+
+    /**
+     * Sets the serial number. Default: 0.
+     *
+     * @param seq the serial number, {@code >= 0}
+     * @return this builder
+     */
+    public Builder seq(long seq) {
+      this.seq = seq;
+      return this;
+    }
+
+    /**
+     * Sets the device id.
+     *
+     * @param deviceId the device id
+     * @return this builder
+     */
+    public Builder deviceId(String deviceId) {
+      this.deviceId = deviceId;
+      return this;
+    }
+
+    /**
+     * Sets the product name.
+     *
+     * @param productName the product
+     * @return this builder
+     */
+    public Builder productName(String productName) {
+      this.productName = productName;
+      return this;
+    }
+
+    /**
+     * Sets the device name.
+     *
+     * @param deviceName the device's name inside its product
+     * @return this builder
+     */
+    public Builder deviceName(String deviceName) {
+      this.deviceName = deviceName;
+      return this;
+    }
+
+    /**
+     * Sets the payload. The array is copied when the message is built. Default: empty.
+     *
+     * @param payload the raw bytes
+     * @return this builder
+     */
+    public Builder payload(byte[] payload) {
+      this.payload = payload;
+      return this;
+    }
+
+    private Builder payloadNoCopy(byte[] payload) {
+      this.payload = payload;
+      return this;
+    }
+
+    /**
+     * Builds the message.
+     *
+     * @return the message
+     * @throws IllegalArgumentException listing every invalid field
+     */
+    public DeviceMessage build() {
+      return new DeviceMessage(
+          msgType, event, topic, seq, deviceId, productName, deviceName, payload);
+    }
+  }
+}
