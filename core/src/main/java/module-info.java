@@ -10,4 +10,5 @@ module dev.iotforwarder.core {
 
   exports dev.iotforwarder;
   exports dev.iotforwarder.spi;
+  exports dev.iotforwarder.testing;
 }

@@ -1,0 +1,277 @@
+package dev.iotforwarder.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.fail;
+
+import dev.iotforwarder.DeviceMessage;
+import dev.iotforwarder.spi.Sink;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The sink contract kit: JUnit 5 tests that every {@link Sink} must pass, ours and users'.
+ *
+ * <p>Subclass it in a test, create a sink that writes to a fresh destination in {@link #newSink()},
+ * and report what that destination holds in {@link #received()}:
+ *
+ * <pre>{@code
+ * class WebhookSinkContractTest extends SinkContract {
+ *   private final RecordingServer server = ...;
+ *   protected Sink newSink() { return new WebhookSink(server.url()); }
+ *   protected List<DeviceMessage> received() { return server.messages(); }
+ * }
+ * }</pre>
+ *
+ * <p>What it checks: a stable non-blank name; {@code send} returns a future at once, never {@code
+ * null}; every completed send is in the destination with every field and payload byte intact;
+ * one device's messages sent one after another arrive in order; concurrent sends from several
+ * threads all arrive; {@code flush} completes; {@code close} is idempotent and a send after it does
+ * not succeed.
+ */
+public abstract class SinkContract {
+  private final List<Sink> created = new ArrayList<>();
+
+  /**
+   * Creates a sink that writes to a fresh, empty destination. Called once per test.
+   *
+   * @return the sink under test
+   * @throws Exception if the destination cannot be prepared
+   */
+  protected abstract Sink newSink() throws Exception;
+
+  /**
+   * What the destination of the sink most recently created by {@link #newSink()} holds now, in
+   * arrival order. For a queue this means reading it back and decoding the envelopes.
+   *
+   * @return the messages
+   * @throws Exception if the destination cannot be read
+   */
+  protected abstract List<DeviceMessage> received() throws Exception;
+
+  /**
+   * The bound on every wait in the kit. Default: 30 seconds.
+   *
+   * @return the timeout
+   */
+  protected Duration timeout() {
+    return Duration.ofSeconds(30);
+  }
+
+  /**
+   * How many messages the bulk tests send. Default: 200.
+   *
+   * @return the count
+   */
+  protected int bulkCount() {
+    return 200;
+  }
+
+  private Sink sink() throws Exception {
+    Sink sink = newSink();
+    assertThat(sink).as("newSink()").isNotNull();
+    created.add(sink);
+    return sink;
+  }
+
+  @AfterEach
+  void closeSinks() {
+    for (Sink sink : created) {
+      sink.close();
+    }
+    created.clear();
+  }
+
+  /**
+   * A message of the kit: device {@code d<device>} of product {@code contract}, with a payload that
+   * holds every byte value.
+   *
+   * @param device device number
+   * @param seq serial number
+   * @return a Publish message
+   */
+  protected static DeviceMessage message(int device, long seq) {
+    byte[] payload = new byte[300];
+    for (int i = 0; i < payload.length; i++) {
+      payload[i] = (byte) (i + seq);
+    }
+    return DeviceMessage.publish(
+        "contract", "d" + device, String.valueOf(1_000_000_000_000_000L + device),
+        "contract/d" + device + "/data", seq, payload);
+  }
+
+  private void await(CompletableFuture<?> future, String what) throws Exception {
+    try {
+      future.get(timeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      fail(what + " did not complete within " + timeout());
+    }
+  }
+
+  private List<DeviceMessage> awaitReceived(int count) throws Exception {
+    long deadline = System.nanoTime() + timeout().toNanos();
+    List<DeviceMessage> got = received();
+    while (got.size() < count && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+      TimeUnit.MILLISECONDS.sleep(20); // polling an external destination, bounded by timeout()
+      got = received();
+    }
+    assertThat(got).as("messages in the destination").hasSizeGreaterThanOrEqualTo(count);
+    return got;
+  }
+
+  /** The name. */
+  @Nested
+  @DisplayName("name")
+  class Name {
+    @Test
+    @DisplayName("is not blank and does not change")
+    void isStable() throws Exception {
+      Sink sink = sink();
+      assertThat(sink.name()).isNotBlank();
+      assertThat(sink.name()).isEqualTo(sink.name());
+    }
+  }
+
+  /** Sending. */
+  @Nested
+  @DisplayName("send")
+  class Send {
+    @Test
+    @DisplayName("returns a future, never null, that completes once the destination has the message")
+    void deliversOneMessage() throws Exception {
+      Sink sink = sink();
+      DeviceMessage m = message(1, 1);
+      CompletableFuture<Void> f = sink.send(m);
+      assertThat(f).as("send() result").isNotNull();
+      await(f, "send");
+      assertThat(awaitReceived(1)).contains(m);
+    }
+
+    @Test
+    @DisplayName("keeps every field and payload byte, including empty payloads and Status messages")
+    void keepsContent() throws Exception {
+      Sink sink = sink();
+      DeviceMessage status = DeviceMessage.status("contract", "d2", "18446744073709551615", "Online", 0);
+      DeviceMessage empty = DeviceMessage.publish("contract", "d3", "3", "t/ä/€", Long.MAX_VALUE, new byte[0]);
+      DeviceMessage text = DeviceMessage.publish(
+          "contract", "设备", "4", "contract/\"quoted\"\\", 5, "{\"a\":1}\n".getBytes(StandardCharsets.UTF_8));
+      await(CompletableFuture.allOf(sink.send(status), sink.send(empty), sink.send(text)), "sends");
+      assertThat(awaitReceived(3)).contains(status, empty, text);
+    }
+
+    @Test
+    @DisplayName("delivers one device's messages in the order they were sent, one after another")
+    void keepsOrderForSequentialSends() throws Exception {
+      Sink sink = sink();
+      int n = bulkCount();
+      for (int i = 0; i < n; i++) {
+        await(sink.send(message(7, i)), "send " + i);
+      }
+      List<Long> seqs = new ArrayList<>();
+      for (DeviceMessage m : awaitReceived(n)) {
+        if (m.deviceName().equals("d7")) {
+          seqs.add(m.seq());
+        }
+      }
+      List<Long> distinct = new ArrayList<>(new LinkedHashMap<Long, Boolean>() {
+        {
+          seqs.forEach(s -> put(s, true));
+        }
+      }.keySet());
+      assertThat(distinct).as("first arrival of each seq").isSorted().hasSize(n);
+    }
+
+    @Test
+    @DisplayName("accepts sends from several threads at once and delivers all of them")
+    void isThreadSafe() throws Exception {
+      Sink sink = sink();
+      int threads = 4;
+      int perThread = Math.max(1, bulkCount() / threads);
+      ExecutorService pool = Executors.newFixedThreadPool(threads);
+      try {
+        List<Future<List<CompletableFuture<Void>>>> results = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+          int device = 100 + t;
+          results.add(pool.submit(() -> {
+            List<CompletableFuture<Void>> fs = new ArrayList<>();
+            for (int i = 0; i < perThread; i++) {
+              fs.add(sink.send(message(device, i)));
+            }
+            return fs;
+          }));
+        }
+        List<CompletableFuture<Void>> all = new ArrayList<>();
+        for (Future<List<CompletableFuture<Void>>> r : results) {
+          all.addAll(r.get(timeout().toMillis(), TimeUnit.MILLISECONDS));
+        }
+        await(CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)), "concurrent sends");
+      } finally {
+        pool.shutdownNow();
+      }
+      Map<String, Integer> perDevice = new LinkedHashMap<>();
+      for (DeviceMessage m : awaitReceived(threads * perThread)) {
+        perDevice.merge(m.deviceName(), 1, Integer::sum);
+      }
+      for (int t = 0; t < threads; t++) {
+        assertThat(perDevice.getOrDefault("d" + (100 + t), 0)).isGreaterThanOrEqualTo(perThread);
+      }
+    }
+  }
+
+  /** Flushing and closing. */
+  @Nested
+  @DisplayName("lifecycle")
+  class Lifecycle {
+    @Test
+    @DisplayName("flush() returns a future that completes after pending sends")
+    void flushCompletes() throws Exception {
+      Sink sink = sink();
+      List<CompletableFuture<Void>> sends = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        sends.add(sink.send(message(9, i)));
+      }
+      CompletableFuture<Void> flushed = sink.flush();
+      assertThat(flushed).as("flush() result").isNotNull();
+      await(flushed, "flush");
+      await(CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)), "sends");
+    }
+
+    @Test
+    @DisplayName("close() can be called twice, and a send after close does not succeed")
+    void closeIsIdempotentAndFinal() throws Exception {
+      Sink sink = sink();
+      await(sink.send(message(11, 1)), "send before close");
+      sink.close();
+      assertThatCode(sink::close).doesNotThrowAnyException();
+      CompletableFuture<Void> late;
+      try {
+        late = sink.send(message(11, 2));
+      } catch (RuntimeException rejected) {
+        return; // throwing at once is an acceptable way to refuse
+      }
+      assertThat(late).as("send() after close()").isNotNull();
+      try {
+        late.get(timeout().toMillis(), TimeUnit.MILLISECONDS);
+        fail("a send after close() succeeded");
+      } catch (ExecutionException expected) {
+        assertThat(expected.getCause()).isNotNull();
+      }
+    }
+  }
+}
