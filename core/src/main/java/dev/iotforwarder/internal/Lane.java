@@ -145,7 +145,8 @@ final class Lane {
     ForwardingException rejection = null;
     lock.lock();
     try {
-      received++;
+      // received is counted together with the outcome (queued or failed), never before a BLOCK
+      // wait releases the lock, so that every snapshot balances.
       OverflowPolicy policy = options.overflow(e.message.msgType());
       long waitNanos = mayBlock && policy == OverflowPolicy.BLOCK ? options.blockTimeout().toNanos() : 0;
       while (rejection == null && !closing && !hasRoom(e.bytes)) {
@@ -177,6 +178,7 @@ final class Lane {
         rejection = new ForwardingException(
             "forwarder is closing; sink " + name + " did not accept the " + e.describe(), name, null);
       }
+      received++;
       if (rejection != null) {
         failed++;
         if (rejection instanceof BufferFullException) {
