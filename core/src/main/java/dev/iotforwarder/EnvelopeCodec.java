@@ -14,6 +14,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.io.JsonEOFException;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import dev.iotforwarder.internal.ByteArrayOutput;
 import dev.iotforwarder.internal.LimitedInputStream;
 import java.io.IOException;
@@ -94,6 +95,9 @@ public final class EnvelopeCodec {
             .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
             .errorReportConfiguration(
                 ErrorReportConfiguration.builder().maxErrorTokenLength(24).maxRawContentLength(0).build())
+            // Without this, Jackson writes a supplementary character (an emoji, say) as a pair of
+            // escaped UTF-16 surrogates; the wire format wants all non-ASCII as UTF-8.
+            .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
             .disable(StreamWriteFeature.AUTO_CLOSE_TARGET)
             .disable(StreamReadFeature.AUTO_CLOSE_SOURCE)
             .build();
