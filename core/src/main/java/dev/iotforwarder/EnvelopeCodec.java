@@ -91,10 +91,11 @@ public final class EnvelopeCodec {
                     .maxStringLength(maxEnvelopeBytes)
                     .maxDocumentLength(maxEnvelopeBytes)
                     .build())
-            // Parser errors must never quote the input: it may hold payload bytes.
+            // Parser errors must never quote the input: it may hold payload bytes. With a token
+            // length of 0, an unrecognized token is quoted by its first two characters at most.
             .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
             .errorReportConfiguration(
-                ErrorReportConfiguration.builder().maxErrorTokenLength(24).maxRawContentLength(0).build())
+                ErrorReportConfiguration.builder().maxErrorTokenLength(0).maxRawContentLength(0).build())
             // Without this, Jackson writes a supplementary character (an emoji, say) as a pair of
             // escaped UTF-16 surrogates; the wire format wants all non-ASCII as UTF-8.
             .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
