@@ -17,6 +17,7 @@ import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import dev.iotforwarder.internal.ByteArrayOutput;
 import dev.iotforwarder.internal.LimitedInputStream;
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -216,7 +217,9 @@ public final class EnvelopeCodec {
       return read(p);
     } catch (LimitedInputStream.LimitExceededException e) {
       throw tooLarge("more than " + maxEnvelopeBytes + " bytes");
-    } catch (JsonProcessingException e) {
+    } catch (JsonProcessingException | CharConversionException e) {
+      // CharConversionException: bytes that are not text in the encoding the parser detected
+      // (e.g. an impossible UTF-32 code point). A format problem, not a failing stream.
       throw translate(e);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read the envelope from the stream", e);
