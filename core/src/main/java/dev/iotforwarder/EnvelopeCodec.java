@@ -399,8 +399,11 @@ public final class EnvelopeCodec {
     }
     JsonParser.NumberType type = p.getNumberType();
     if (type == JsonParser.NumberType.BIG_INTEGER) {
+      String digits = p.getText();
       throw new EnvelopeFormatException(
-          field, field + " was " + abbreviate(p.getText()) + " but must be at most " + Long.MAX_VALUE);
+          field,
+          field + " was " + abbreviate(digits)
+              + (digits.startsWith("-") ? " but must be >= 0" : " but must be at most " + Long.MAX_VALUE));
     }
     long v = p.getLongValue();
     if (v < 0) {
