@@ -290,7 +290,9 @@ public final class EnvelopeCodec {
       if (index < 0) {
         if (strict) {
           throw new EnvelopeFormatException(
-              name, "unknown field \"" + name + "\" (strict mode accepts only the nine envelope fields)");
+              name,
+              "unknown field \"" + abbreviate(name)
+                  + "\" (strict mode accepts only the nine envelope fields)");
         }
         p.skipChildren();
         continue;
