@@ -14,8 +14,10 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.io.JsonEOFException;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import dev.iotforwarder.internal.ByteArrayOutput;
 import dev.iotforwarder.internal.LimitedInputStream;
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -90,10 +92,14 @@ public final class EnvelopeCodec {
                     .maxStringLength(maxEnvelopeBytes)
                     .maxDocumentLength(maxEnvelopeBytes)
                     .build())
-            // Parser errors must never quote the input: it may hold payload bytes.
+            // Parser errors must never quote the input: it may hold payload bytes. With a token
+            // length of 0, an unrecognized token is quoted by its first two characters at most.
             .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
             .errorReportConfiguration(
-                ErrorReportConfiguration.builder().maxErrorTokenLength(24).maxRawContentLength(0).build())
+                ErrorReportConfiguration.builder().maxErrorTokenLength(0).maxRawContentLength(0).build())
+            // Without this, Jackson writes a supplementary character (an emoji, say) as a pair of
+            // escaped UTF-16 surrogates; the wire format wants all non-ASCII as UTF-8.
+            .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
             .disable(StreamWriteFeature.AUTO_CLOSE_TARGET)
             .disable(StreamReadFeature.AUTO_CLOSE_SOURCE)
             .build();
@@ -211,7 +217,9 @@ public final class EnvelopeCodec {
       return read(p);
     } catch (LimitedInputStream.LimitExceededException e) {
       throw tooLarge("more than " + maxEnvelopeBytes + " bytes");
-    } catch (JsonProcessingException e) {
+    } catch (JsonProcessingException | CharConversionException e) {
+      // CharConversionException: bytes that are not text in the encoding the parser detected
+      // (e.g. an impossible UTF-32 code point). A format problem, not a failing stream.
       throw translate(e);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read the envelope from the stream", e);
@@ -282,7 +290,9 @@ public final class EnvelopeCodec {
       if (index < 0) {
         if (strict) {
           throw new EnvelopeFormatException(
-              name, "unknown field \"" + name + "\" (strict mode accepts only the nine envelope fields)");
+              name,
+              "unknown field \"" + abbreviate(name)
+                  + "\" (strict mode accepts only the nine envelope fields)");
         }
         p.skipChildren();
         continue;
@@ -391,8 +401,11 @@ public final class EnvelopeCodec {
     }
     JsonParser.NumberType type = p.getNumberType();
     if (type == JsonParser.NumberType.BIG_INTEGER) {
+      String digits = p.getText();
       throw new EnvelopeFormatException(
-          field, field + " was " + abbreviate(p.getText()) + " but must be at most " + Long.MAX_VALUE);
+          field,
+          field + " was " + abbreviate(digits)
+              + (digits.startsWith("-") ? " but must be >= 0" : " but must be at most " + Long.MAX_VALUE));
     }
     long v = p.getLongValue();
     if (v < 0) {

@@ -1,6 +1,7 @@
 package dev.iotforwarder;
 
 import java.util.Base64;
+import java.util.Objects;
 
 /**
  * Strict standard Base64 (RFC 4648 section 4: alphabet {@code A-Z a-z 0-9 + /}, {@code =} padding,
@@ -59,8 +60,10 @@ public final class PayloadCodec {
    * @param len its length in chars
    * @return the decoded bytes
    * @throws IllegalArgumentException naming the problem and its position (never echoing the input)
+   * @throws IndexOutOfBoundsException if the slice is not inside the array
    */
   public static byte[] decode(char[] chars, int offset, int len) {
+    Objects.checkFromIndexSize(offset, len, chars.length);
     if (len == 0) {
       return new byte[0];
     }
