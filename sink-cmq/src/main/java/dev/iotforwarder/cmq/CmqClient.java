@@ -51,7 +51,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>HTTP: pass your {@link OkHttpClient} with {@link Builder#okHttpClient(OkHttpClient)} to share
  * its connection pool, dispatcher, TLS and proxy settings; the client derives from it with {@code
- * newBuilder()} (for the longer read timeout of long-polling receives) and never shuts it down.
+ * newBuilder()} (without OkHttp's silent re-send after a connection failure, which would repeat a
+ * nonce, and with the longer read timeout of long-polling receives) and never shuts it down.
  * Otherwise it builds and owns one: connect, read and write timeouts of 10 s, up to {@link
  * Builder#maxRequests(int) maxRequests} concurrent requests, released by {@link #close()}.
  *
@@ -106,8 +107,10 @@ public final class CmqClient implements AutoCloseable {
           .build();
       this.ownsHttp = true;
     }
-    this.http = base;
-    this.receiveHttp = deriveForReceive(base);
+    // A request OkHttp re-sends by itself after a connection failure would carry the same nonce and
+    // signature; failures go to the caller instead, whose retry signs a new request.
+    this.http = base.newBuilder().retryOnConnectionFailure(false).build();
+    this.receiveHttp = deriveForReceive(this.http);
   }
 
   private static OkHttpClient deriveForReceive(OkHttpClient base) {

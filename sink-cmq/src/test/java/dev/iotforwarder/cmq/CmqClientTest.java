@@ -70,8 +70,12 @@ class CmqClientTest {
     return "localhost:" + wm.getPort();
   }
 
+  /**
+   * This test's requests: those signed with the fixed test clock. Requests of the delayed stubs of
+   * other tests (system clock) may reach WireMock's journal late.
+   */
   private static List<LoggedRequest> requests() {
-    return wm.findAll(postRequestedFor(anyUrl()));
+    return wm.findAll(postRequestedFor(anyUrl()).withRequestBody(containing("Timestamp=1700000000")));
   }
 
   private static Map<String, String> params(LoggedRequest r) {
@@ -322,7 +326,8 @@ class CmqClientTest {
   @DisplayName("its own OkHttpClient is released by close(), and close cancels calls in flight")
   void ownClientClosed() {
     wm.stubFor(post("/").willReturn(okJson("{\"code\":0}").withFixedDelay(5000)));
-    CmqClient c = client();
+    CmqClient c = CmqClient.builder().endpoint(CmqEndpoint.of(wm.baseUrl())).credentials(CmqCredentials.of(ID, KEY)).build();
+    clients.add(c);
     CompletableFuture<String> f = c.sendMessage("q1", "m", 0);
     c.close();
     CmqException e = (CmqException) failure(f);
