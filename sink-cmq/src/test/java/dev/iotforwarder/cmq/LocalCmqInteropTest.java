@@ -84,6 +84,36 @@ class LocalCmqInteropTest {
   }
 
   @Test
+  @DisplayName("a sink keeps up to maxInFlight requests in flight at once, never more")
+  void maxInFlight() throws Exception {
+    cmq.faultRate(1.0, 1, List.of("BatchSendMessage"), LocalCmq.Fault.delay(Duration.ofMillis(200)));
+    java.util.concurrent.atomic.AtomicInteger now = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger max = new java.util.concurrent.atomic.AtomicInteger();
+    okhttp3.OkHttpClient counting = new okhttp3.OkHttpClient.Builder().addInterceptor(chain -> {
+      max.accumulateAndGet(now.incrementAndGet(), Math::max);
+      try {
+        return chain.proceed(chain.request());
+      } finally {
+        now.decrementAndGet();
+      }
+    }).build();
+    try (CmqSink sink = CmqSink.builder().endpoint(CmqEndpoint.of(cmq.url()))
+        .credentials(CmqCredentials.of(cmq.secretId(), cmq.secretKey())).okHttpClient(counting)
+        .queue("q1").maxBatchCount(1).linger(Duration.ZERO).maxInFlight(3).build()) {
+      List<java.util.concurrent.CompletableFuture<Void>> fs = new java.util.ArrayList<>();
+      for (int i = 0; i < 12; i++) {
+        fs.add(sink.send(CmqSinkTest.msg("d" + i, i)));
+      }
+      java.util.concurrent.CompletableFuture.allOf(fs.toArray(java.util.concurrent.CompletableFuture[]::new))
+          .get(30, TimeUnit.SECONDS);
+    } finally {
+      counting.dispatcher().executorService().shutdown();
+    }
+    assertThat(max.get()).isEqualTo(3);
+    assertThat(cmq.depth("q1")).isEqualTo(12);
+  }
+
+  @Test
   @DisplayName("a sink reports a missing queue as permanent and a throttled request as retriable")
   void sinkErrorsThroughLocalCmq() throws Exception {
     try (CmqSink sink = CmqSink.builder().client(client).queue("missing").linger(Duration.ZERO).build()) {
