@@ -1,0 +1,52 @@
+package dev.iotforwarder.cmq;
+
+import dev.iotforwarder.DeviceMessage;
+import dev.iotforwarder.EnvelopeCodec;
+import dev.iotforwarder.spi.Sink;
+import dev.iotforwarder.testkit.LocalCmq;
+import dev.iotforwarder.testkit.SinkContract;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/** CmqSink passes the sink contract kit against LocalCmq, one fresh queue per test. */
+class CmqSinkContractTest extends SinkContract {
+  private static final AtomicInteger QUEUES = new AtomicInteger();
+  private static LocalCmq cmq;
+  private String queue;
+
+  @BeforeAll
+  static void startCmq() {
+    cmq = LocalCmq.start();
+  }
+
+  @AfterAll
+  static void stopCmq() {
+    cmq.close();
+  }
+
+  @Override
+  protected Sink newSink() {
+    queue = "contract-" + QUEUES.incrementAndGet();
+    cmq.createQueue(queue);
+    return CmqSink.builder()
+        .endpoint(CmqEndpoint.of(cmq.url()))
+        .credentials(CmqCredentials.of(cmq.secretId(), cmq.secretKey()))
+        .queue(queue)
+        .linger(Duration.ofMillis(2))
+        .build();
+  }
+
+  @Override
+  protected List<DeviceMessage> received() {
+    List<DeviceMessage> out = new ArrayList<>();
+    for (String body : cmq.bodies(queue)) {
+      out.add(EnvelopeCodec.standard().decode(body.getBytes(StandardCharsets.UTF_8)));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,2 @@
+/** Implementation details of the testkit. Not part of its API. */
+package dev.iotforwarder.testkit.internal;
