@@ -1,0 +1,299 @@
+package dev.iotforwarder;
+
+import dev.iotforwarder.internal.ForwarderConfig;
+import dev.iotforwarder.internal.Pipeline;
+import dev.iotforwarder.spi.DeadLetterSink;
+import dev.iotforwarder.spi.Sink;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
+import java.util.concurrent.ThreadFactory;
+
+/**
+ * Configures a {@link Forwarder}. Every problem is reported at {@link #build()}, all at once. Not
+ * thread-safe; the forwarder it builds is.
+ */
+public final class ForwarderBuilder {
+  private final List<ForwarderConfig.RouteSpec> routes = new ArrayList<>();
+  private final Map<String, LaneOptions> laneOptions = new LinkedHashMap<>();
+  private final List<ForwarderListener> listeners = new ArrayList<>();
+  private final List<String> problems = new ArrayList<>();
+  private MessageFilter filter = MessageFilter.all();
+  private DeadLetterSink deadLetter;
+  private LaneOptions laneDefaults = LaneOptions.DEFAULTS;
+  private ThreadFactory threadFactory;
+  private Clock clock = Clock.systemUTC();
+  private Random random;
+  private Duration closeTimeout = Duration.ofSeconds(30);
+  private boolean closeSinks = true;
+
+  ForwarderBuilder() {}
+
+  /**
+   * Sends every message (that passes the global {@link #filter}) to a sink.
+   *
+   * @param sink the sink
+   * @return this builder
+   */
+  public ForwarderBuilder route(Sink sink) {
+    return route(MessageFilter.all(), sink);
+  }
+
+  /**
+   * Sends the messages a filter passes to a sink. When several routes take a message it goes to
+   * each of their sinks (fan-out), once per sink.
+   *
+   * @param filter which messages take this route
+   * @param sink the sink
+   * @return this builder
+   */
+  public ForwarderBuilder route(MessageFilter filter, Sink sink) {
+    if (filter == null) {
+      problems.add("route filter == null");
+    }
+    if (sink == null) {
+      problems.add("route sink == null");
+    }
+    if (filter != null && sink != null) {
+      routes.add(new ForwarderConfig.RouteSpec(filter, sink, null));
+    }
+    return this;
+  }
+
+  /**
+   * A failover route: the messages a filter passes go to {@code primary}, or to {@code backup} when
+   * the primary fails them permanently (or exhausts its retries) or reports itself unhealthy.
+   *
+   * @param filter which messages take this route
+   * @param primary the preferred sink
+   * @param backup the sink used when the primary cannot deliver
+   * @return this builder
+   */
+  public ForwarderBuilder failover(MessageFilter filter, Sink primary, Sink backup) {
+    if (filter == null) {
+      problems.add("failover filter == null");
+    }
+    if (primary == null) {
+      problems.add("failover primary == null");
+    }
+    if (backup == null) {
+      problems.add("failover backup == null");
+    }
+    if (primary != null && primary == backup) {
+      problems.add("failover primary and backup are the same sink " + primary.name());
+    }
+    if (filter != null && primary != null && backup != null && primary != backup) {
+      routes.add(new ForwarderConfig.RouteSpec(filter, primary, backup));
+    }
+    return this;
+  }
+
+  /**
+   * A filter in front of all routes: the product's forwarding switch, for example {@code
+   * MessageFilter.statusOnly()}. Messages it rejects complete as {@code FILTERED}. Default: all.
+   *
+   * @param filter the global filter
+   * @return this builder
+   */
+  public ForwarderBuilder filter(MessageFilter filter) {
+    this.filter = filter;
+    if (filter == null) {
+      problems.add("filter == null");
+    }
+    return this;
+  }
+
+  /**
+   * Where messages go that a sink could not deliver. Default: none (the failure is reported in the
+   * message's future, counted and logged).
+   *
+   * @param deadLetter the dead-letter sink
+   * @return this builder
+   */
+  public ForwarderBuilder deadLetter(DeadLetterSink deadLetter) {
+    this.deadLetter = Objects.requireNonNull(deadLetter, "deadLetter == null");
+    return this;
+  }
+
+  /**
+   * Uses an ordinary sink as the dead-letter sink; see {@link DeadLetterSink#of(Sink)}.
+   *
+   * @param deadLetter the sink
+   * @return this builder
+   */
+  public ForwarderBuilder deadLetter(Sink deadLetter) {
+    return deadLetter(DeadLetterSink.of(Objects.requireNonNull(deadLetter, "deadLetter == null")));
+  }
+
+  /**
+   * The lane settings of every sink that has no settings of its own. Default: {@link
+   * LaneOptions#DEFAULTS}.
+   *
+   * @param options the settings
+   * @return this builder
+   */
+  public ForwarderBuilder laneDefaults(LaneOptions options) {
+    this.laneDefaults = Objects.requireNonNull(options, "options == null");
+    return this;
+  }
+
+  /**
+   * The lane settings of one sink.
+   *
+   * @param sinkName the sink's name
+   * @param options the settings
+   * @return this builder
+   */
+  public ForwarderBuilder lane(String sinkName, LaneOptions options) {
+    laneOptions.put(
+        Objects.requireNonNull(sinkName, "sinkName == null"),
+        Objects.requireNonNull(options, "options == null"));
+    return this;
+  }
+
+  /**
+   * Adds a listener. Listeners are called in the order added.
+   *
+   * @param listener the listener
+   * @return this builder
+   */
+  public ForwarderBuilder listener(ForwarderListener listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener == null"));
+    return this;
+  }
+
+  /**
+   * The factory for the forwarder's threads. The forwarder names each thread it makes ({@code
+   * iot-forwarder-<sink>-N}, {@code iot-forwarder-scheduler}). Default: daemon threads.
+   *
+   * @param threadFactory the factory
+   * @return this builder
+   */
+  public ForwarderBuilder threadFactory(ThreadFactory threadFactory) {
+    this.threadFactory = Objects.requireNonNull(threadFactory, "threadFactory == null");
+    return this;
+  }
+
+  /**
+   * The clock for the retry time budget and dead-letter timestamps. Default: the system UTC clock.
+   *
+   * @param clock the clock
+   * @return this builder
+   */
+  public ForwarderBuilder clock(Clock clock) {
+    this.clock = Objects.requireNonNull(clock, "clock == null");
+    return this;
+  }
+
+  /**
+   * The source of backoff jitter, for repeatable tests. Default: a new {@link Random}.
+   *
+   * @param random the source (used under a lock)
+   * @return this builder
+   */
+  public ForwarderBuilder random(Random random) {
+    this.random = Objects.requireNonNull(random, "random == null");
+    return this;
+  }
+
+  /**
+   * How long {@link Forwarder#close()} waits for accepted messages before failing what is left.
+   * Default: 30 s.
+   *
+   * @param closeTimeout not negative
+   * @return this builder
+   */
+  public ForwarderBuilder closeTimeout(Duration closeTimeout) {
+    this.closeTimeout = closeTimeout;
+    if (closeTimeout == null || closeTimeout.isNegative()) {
+      problems.add("closeTimeout was " + closeTimeout + " but must be >= 0");
+    }
+    return this;
+  }
+
+  /**
+   * Whether {@link Forwarder#close()} closes the sinks and the dead-letter sink given to this
+   * builder. Sinks never close the clients (producers, HTTP clients) that the host passed to them.
+   * Default: {@code true}.
+   *
+   * @param closeSinks whether the forwarder owns its sinks
+   * @return this builder
+   */
+  public ForwarderBuilder closeSinks(boolean closeSinks) {
+    this.closeSinks = closeSinks;
+    return this;
+  }
+
+  /**
+   * Builds and starts the forwarder.
+   *
+   * @return the forwarder, running
+   * @throws IllegalArgumentException listing every configuration problem
+   */
+  public Forwarder build() {
+    List<String> all = new ArrayList<>(problems);
+    if (routes.isEmpty()) {
+      all.add("no route: add at least one with route(sink) or route(filter, sink)");
+    }
+    Map<String, Sink> byName = new LinkedHashMap<>();
+    Map<Sink, Boolean> seen = new IdentityHashMap<>();
+    for (ForwarderConfig.RouteSpec r : routes) {
+      for (Sink s : r.backup() == null ? List.of(r.sink()) : List.of(r.sink(), r.backup())) {
+        if (seen.put(s, Boolean.TRUE) != null) {
+          continue;
+        }
+        String name = safeName(s, all);
+        if (name == null) {
+          continue;
+        }
+        if (byName.putIfAbsent(name, s) != null) {
+          all.add("two different sinks are named " + name + ": sink names must be unique");
+        }
+      }
+    }
+    for (String name : laneOptions.keySet()) {
+      if (!byName.containsKey(name)) {
+        all.add("lane options for " + name + " but no route uses a sink of that name; sinks: "
+            + byName.keySet());
+      }
+    }
+    for (String name : byName.keySet()) {
+      LaneOptions o = laneOptions.getOrDefault(name, laneDefaults);
+      if (o.overflow(MessageType.STATUS) == OverflowPolicy.DROP_OLDEST && deadLetter == null) {
+        all.add("lane " + name + " drops Status messages (statusOverflow DROP_OLDEST) but there is no"
+            + " deadLetter sink: a Status message may never be dropped silently");
+      }
+    }
+    if (!all.isEmpty()) {
+      throw new IllegalArgumentException(
+          "Invalid Forwarder configuration (" + all.size() + " problem" + (all.size() > 1 ? "s" : "")
+              + "): " + String.join("; ", all));
+    }
+    ForwarderConfig config = new ForwarderConfig(
+        List.copyOf(routes), byName, Map.copyOf(laneOptions), laneDefaults, filter, deadLetter,
+        List.copyOf(listeners), threadFactory, clock, random == null ? new Random() : random,
+        closeTimeout, closeSinks);
+    return new Pipeline(config);
+  }
+
+  private static String safeName(Sink sink, List<String> problems) {
+    String name;
+    try {
+      name = sink.name();
+    } catch (RuntimeException e) {
+      problems.add("sink " + sink.getClass().getName() + " threw from name(): " + e);
+      return null;
+    }
+    if (name == null || name.isBlank()) {
+      problems.add("sink " + sink.getClass().getName() + " has a blank name");
+      return null;
+    }
+    return name;
+  }
+}

@@ -1,0 +1,51 @@
+package dev.iotforwarder;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A snapshot of a forwarder's counters: one {@link SinkStats} per sink (each consistent in itself),
+ * plus forwarder-wide counts.
+ *
+ * @param forwarded calls of {@link Forwarder#forward} that were accepted (not refused after close)
+ * @param filtered messages that no route took (their future completed as {@code FILTERED})
+ * @param listenerErrors exceptions thrown by {@link ForwarderListener}s (logged and ignored)
+ * @param sinks per-sink counters, in the order the sinks were added
+ */
+public record ForwarderStats(
+    long forwarded, long filtered, long listenerErrors, Map<String, SinkStats> sinks) {
+
+  /**
+   * Copies the map.
+   *
+   * @throws NullPointerException if {@code sinks} is null
+   */
+  public ForwarderStats {
+    sinks = Collections.unmodifiableMap(new LinkedHashMap<>(sinks));
+  }
+
+  /**
+   * The counters of one sink.
+   *
+   * @param name the sink's name
+   * @return its counters
+   * @throws IllegalArgumentException if there is no such sink
+   */
+  public SinkStats sink(String name) {
+    SinkStats s = sinks.get(name);
+    if (s == null) {
+      throw new IllegalArgumentException("no sink named " + name + "; sinks: " + sinks.keySet());
+    }
+    return s;
+  }
+
+  /**
+   * Whether every sink's counters balance.
+   *
+   * @return {@code true} if each {@link SinkStats#balanced()}
+   */
+  public boolean balanced() {
+    return sinks.values().stream().allMatch(SinkStats::balanced);
+  }
+}

@@ -1,0 +1,313 @@
+package dev.iotforwarder;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The settings of one sink's lane: its bounded buffer, overflow policies, concurrency, ordering,
+ * per-send timeout and retry policy. Every sink has its own lane, so a slow or stuck sink never
+ * holds up another.
+ *
+ * <p>The buffer bound counts every message the lane has accepted and not yet finished (queued,
+ * being sent, or waiting to be retried), in messages and in estimated bytes (the size of the encoded
+ * envelope). Immutable and thread-safe.
+ */
+public final class LaneOptions {
+  /** The defaults: see each setter of {@link Builder}. */
+  public static final LaneOptions DEFAULTS = builder().build();
+
+  private final int maxMessages;
+  private final long maxBytes;
+  private final int maxInFlight;
+  private final int threads;
+  private final boolean ordered;
+  private final OverflowPolicy publishOverflow;
+  private final OverflowPolicy statusOverflow;
+  private final Duration blockTimeout;
+  private final Duration sendTimeout;
+  private final RetryPolicy retryPolicy;
+
+  private LaneOptions(Builder b) {
+    this.maxMessages = b.maxMessages;
+    this.maxBytes = b.maxBytes;
+    this.maxInFlight = b.maxInFlight;
+    this.threads = b.threads;
+    this.ordered = b.ordered;
+    this.publishOverflow = b.publishOverflow;
+    this.statusOverflow = b.statusOverflow;
+    this.blockTimeout = b.blockTimeout;
+    this.sendTimeout = b.sendTimeout;
+    this.retryPolicy = b.retryPolicy;
+  }
+
+  /**
+   * A builder with the defaults.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * A builder pre-filled with these options.
+   *
+   * @return a new builder
+   */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.maxMessages = maxMessages;
+    b.maxBytes = maxBytes;
+    b.maxInFlight = maxInFlight;
+    b.threads = threads;
+    b.ordered = ordered;
+    b.publishOverflow = publishOverflow;
+    b.statusOverflow = statusOverflow;
+    b.blockTimeout = blockTimeout;
+    b.sendTimeout = sendTimeout;
+    b.retryPolicy = retryPolicy;
+    return b;
+  }
+
+  /** @return the most messages the lane holds (queued, in flight or waiting to retry) */
+  public int maxMessages() {
+    return maxMessages;
+  }
+
+  /** @return the most estimated envelope bytes the lane holds */
+  public long maxBytes() {
+    return maxBytes;
+  }
+
+  /** @return the most sends the lane has started and not yet seen complete */
+  public int maxInFlight() {
+    return maxInFlight;
+  }
+
+  /** @return the number of threads that complete futures and run retries for this lane */
+  public int threads() {
+    return threads;
+  }
+
+  /** @return whether one device's messages reach the sink in {@code forward()} order */
+  public boolean ordered() {
+    return ordered;
+  }
+
+  /**
+   * The overflow policy for one message type.
+   *
+   * @param type the message type
+   * @return its policy
+   */
+  public OverflowPolicy overflow(MessageType type) {
+    return type == MessageType.STATUS ? statusOverflow : publishOverflow;
+  }
+
+  /** @return how long {@link OverflowPolicy#BLOCK} waits for room before rejecting */
+  public Duration blockTimeout() {
+    return blockTimeout;
+  }
+
+  /** @return how long one send may take before it counts as a retriable failure of the sink */
+  public Duration sendTimeout() {
+    return sendTimeout;
+  }
+
+  /** @return the retry policy of this lane */
+  public RetryPolicy retryPolicy() {
+    return retryPolicy;
+  }
+
+  @Override
+  public String toString() {
+    return "LaneOptions[maxMessages=" + maxMessages + ", maxBytes=" + maxBytes + ", maxInFlight="
+        + maxInFlight + ", threads=" + threads + ", ordered=" + ordered + ", publishOverflow="
+        + publishOverflow + ", statusOverflow=" + statusOverflow + ", blockTimeout=" + blockTimeout
+        + ", sendTimeout=" + sendTimeout + ", retryPolicy=" + retryPolicy + "]";
+  }
+
+  /** Configures {@link LaneOptions}. Not thread-safe. */
+  public static final class Builder {
+    private int maxMessages = 100_000;
+    private long maxBytes = 64L * 1024 * 1024;
+    private int maxInFlight = 1024;
+    private int threads = 1;
+    private boolean ordered = true;
+    private OverflowPolicy publishOverflow = OverflowPolicy.BLOCK;
+    private OverflowPolicy statusOverflow = OverflowPolicy.BLOCK;
+    private Duration blockTimeout = Duration.ofSeconds(5);
+    private Duration sendTimeout = Duration.ofMinutes(3);
+    private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
+
+    private Builder() {}
+
+    /**
+     * The most messages the lane holds. Default: 100,000.
+     *
+     * @param maxMessages at least 1
+     * @return this builder
+     */
+    public Builder maxMessages(int maxMessages) {
+      this.maxMessages = maxMessages;
+      return this;
+    }
+
+    /**
+     * The most estimated envelope bytes the lane holds. A single message larger than this is still
+     * accepted into an empty lane, so that it can fail (or succeed) at the sink rather than block
+     * forever. Default: 64 MiB.
+     *
+     * @param maxBytes at least 1
+     * @return this builder
+     */
+    public Builder maxBytes(long maxBytes) {
+      this.maxBytes = maxBytes;
+      return this;
+    }
+
+    /**
+     * The most sends started and not yet complete. Default: 1,024.
+     *
+     * @param maxInFlight at least 1
+     * @return this builder
+     */
+    public Builder maxInFlight(int maxInFlight) {
+      this.maxInFlight = maxInFlight;
+      return this;
+    }
+
+    /**
+     * The number of threads that complete futures and retry for this lane (one more thread
+     * dispatches sends). Default: 1.
+     *
+     * @param threads at least 1
+     * @return this builder
+     */
+    public Builder threads(int threads) {
+      this.threads = threads;
+      return this;
+    }
+
+    /**
+     * Whether one device's messages (same {@code ProductName/DeviceName}) reach the sink in {@code
+     * forward()} order, retries included. When on (the default), a device's later messages wait while
+     * an earlier one is sent or retried, unless the sink keeps order by itself (as the Kafka sink
+     * does); different devices still go in parallel. When off, a device's messages may overtake each
+     * other, for more throughput on sinks that batch or retry.
+     *
+     * @param ordered whether to keep per-device order
+     * @return this builder
+     */
+    public Builder ordered(boolean ordered) {
+      this.ordered = ordered;
+      return this;
+    }
+
+    /**
+     * The overflow policy for Publish messages. Default: {@link OverflowPolicy#BLOCK}.
+     *
+     * @param policy the policy
+     * @return this builder
+     */
+    public Builder publishOverflow(OverflowPolicy policy) {
+      this.publishOverflow = policy;
+      return this;
+    }
+
+    /**
+     * The overflow policy for Status messages. Default: {@link OverflowPolicy#BLOCK} (then reject).
+     * {@link OverflowPolicy#DROP_OLDEST} is accepted only if the forwarder has a dead-letter sink.
+     *
+     * @param policy the policy
+     * @return this builder
+     */
+    public Builder statusOverflow(OverflowPolicy policy) {
+      this.statusOverflow = policy;
+      return this;
+    }
+
+    /**
+     * How long {@link OverflowPolicy#BLOCK} waits for room. Default: 5 s.
+     *
+     * @param blockTimeout not negative
+     * @return this builder
+     */
+    public Builder blockTimeout(Duration blockTimeout) {
+      this.blockTimeout = blockTimeout;
+      return this;
+    }
+
+    /**
+     * How long one send may take before the pipeline gives up on it and treats it as a retriable
+     * failure naming the sink (a sink that never completes its future). Keep it above the sink's own
+     * timeouts (the Kafka producer's {@code delivery.timeout.ms} is 2 minutes by default). Default: 3
+     * minutes.
+     *
+     * @param sendTimeout positive
+     * @return this builder
+     */
+    public Builder sendTimeout(Duration sendTimeout) {
+      this.sendTimeout = sendTimeout;
+      return this;
+    }
+
+    /**
+     * The retry policy. Default: {@link RetryPolicy#DEFAULT}.
+     *
+     * @param retryPolicy the policy
+     * @return this builder
+     */
+    public Builder retryPolicy(RetryPolicy retryPolicy) {
+      this.retryPolicy = retryPolicy;
+      return this;
+    }
+
+    /**
+     * Builds the options.
+     *
+     * @return the options
+     * @throws IllegalArgumentException listing every invalid setting
+     */
+    public LaneOptions build() {
+      List<String> problems = problems();
+      if (!problems.isEmpty()) {
+        throw new IllegalArgumentException("Invalid LaneOptions: " + String.join("; ", problems));
+      }
+      return new LaneOptions(this);
+    }
+
+    List<String> problems() {
+      List<String> problems = new ArrayList<>();
+      if (maxMessages < 1) {
+        problems.add("maxMessages was " + maxMessages + " but must be >= 1");
+      }
+      if (maxBytes < 1) {
+        problems.add("maxBytes was " + maxBytes + " but must be >= 1");
+      }
+      if (maxInFlight < 1) {
+        problems.add("maxInFlight was " + maxInFlight + " but must be >= 1");
+      }
+      if (threads < 1 || threads > 64) {
+        problems.add("threads was " + threads + " but must be in [1, 64]");
+      }
+      if (publishOverflow == null) {
+        problems.add("publishOverflow == null");
+      }
+      if (statusOverflow == null) {
+        problems.add("statusOverflow == null");
+      }
+      if (blockTimeout == null || blockTimeout.isNegative()) {
+        problems.add("blockTimeout was " + blockTimeout + " but must be >= 0");
+      }
+      if (sendTimeout == null || sendTimeout.isNegative() || sendTimeout.isZero()) {
+        problems.add("sendTimeout was " + sendTimeout + " but must be > 0");
+      }
+      if (retryPolicy == null) {
+        problems.add("retryPolicy == null");
+      }
+      return problems;
+    }
+  }
+}

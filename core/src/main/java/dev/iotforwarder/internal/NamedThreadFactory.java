@@ -1,0 +1,27 @@
+package dev.iotforwarder.internal;
+
+import java.util.concurrent.ThreadFactory;
+
+/** Names the threads of an injected (or the default daemon) thread factory. */
+final class NamedThreadFactory {
+  private final ThreadFactory delegate;
+
+  NamedThreadFactory(ThreadFactory delegate) {
+    this.delegate = delegate;
+  }
+
+  Thread newThread(String name, Runnable task) {
+    Thread t;
+    if (delegate == null) {
+      t = new Thread(task);
+      t.setDaemon(true);
+    } else {
+      t = delegate.newThread(task);
+      if (t == null) {
+        throw new IllegalStateException("threadFactory returned null for " + name);
+      }
+    }
+    t.setName(name);
+    return t;
+  }
+}
