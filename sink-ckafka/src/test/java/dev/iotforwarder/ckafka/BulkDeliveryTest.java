@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.iotforwarder.DeviceMessage;
 import dev.iotforwarder.EnvelopeCodec;
+import dev.iotforwarder.ForwardResult;
+import dev.iotforwarder.Forwarder;
+import dev.iotforwarder.SinkStats;
 import dev.iotforwarder.testkit.LocalKafka;
 import dev.iotforwarder.testkit.LocalKafkaExtension;
 import java.nio.charset.StandardCharsets;
@@ -19,9 +22,12 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** 100,000 messages from 1,000 devices into 8 partitions, read back with a plain KafkaConsumer. */
+/**
+ * 100,000 messages from 1,000 devices through a Forwarder with CkafkaSink into 8 partitions, read back
+ * with a plain KafkaConsumer.
+ */
 @ExtendWith(LocalKafkaExtension.class)
-@DisplayName("CkafkaSink under load")
+@DisplayName("a Forwarder with CkafkaSink under load")
 class BulkDeliveryTest {
   private static final int DEVICES = 1_000;
   private static final int PER_DEVICE = 100;
@@ -32,15 +38,22 @@ class BulkDeliveryTest {
     String topic = kafka.createUniqueTopic("bulk", 8);
     EnvelopeCodec codec = EnvelopeCodec.standard();
     long start = System.nanoTime();
-    try (CkafkaSink sink = CkafkaSink.builder().name("bulk").bootstrapServers(kafka.bootstrapServers())
-        .topic(topic).build()) {
-      List<CompletableFuture<Void>> sends = new ArrayList<>(DEVICES * PER_DEVICE);
+    CkafkaSink sink = CkafkaSink.builder().name("bulk").bootstrapServers(kafka.bootstrapServers())
+        .topic(topic).build();
+    try (Forwarder forwarder = Forwarder.builder().route(sink).build()) {
+      List<CompletableFuture<ForwardResult>> sends = new ArrayList<>(DEVICES * PER_DEVICE);
       for (int seq = 0; seq < PER_DEVICE; seq++) {
         for (int device = 0; device < DEVICES; device++) {
-          sends.add(sink.send(Messages.telemetry(device, seq)));
+          sends.add(forwarder.forward(Messages.telemetry(device, seq)));
         }
       }
       CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).get(180, TimeUnit.SECONDS);
+      for (CompletableFuture<ForwardResult> f : sends) {
+        assertThat(f.join().status()).isEqualTo(ForwardResult.Status.DELIVERED);
+      }
+      SinkStats stats = forwarder.stats().sink("bulk");
+      assertThat(stats.succeeded()).isEqualTo(DEVICES * PER_DEVICE);
+      assertThat(stats.failed() + stats.retries() + stats.deadLettered()).isZero();
     }
     long sendMillis = (System.nanoTime() - start) / 1_000_000;
 
@@ -81,7 +94,7 @@ class BulkDeliveryTest {
     }
     assertThat(seqsByDevice).hasSize(DEVICES);
     assertThat(records.size() - duplicates).as("distinct messages").isEqualTo(DEVICES * PER_DEVICE);
-    System.out.printf("BulkDeliveryTest: %,d messages from %,d devices into 8 partitions through CkafkaSink:"
+    System.out.printf("BulkDeliveryTest: %,d messages from %,d devices into 8 partitions through a Forwarder with CkafkaSink:"
             + " all acked in %,d ms, read back and checked in %,d ms; records %,d, lost 0, duplicates %d%n",
         DEVICES * PER_DEVICE, DEVICES, sendMillis, totalMillis, records.size(), duplicates);
   }

@@ -39,34 +39,6 @@ class CkafkaSinkTest {
   }
 
   @Test
-  @DisplayName("routes Status and Publish messages to two topics with the router")
-  void routesByType(LocalKafka kafka) throws Exception {
-    String status = kafka.createUniqueTopic("status", 2);
-    String data = kafka.createUniqueTopic("data", 2);
-    List<DeviceMessage> sent = new ArrayList<>();
-    try (CkafkaSink sink = sink(kafka).topicRouter(m -> m.isStatus() ? status : data).build()) {
-      List<CompletableFuture<Void>> fs = new ArrayList<>();
-      for (int i = 0; i < 20; i++) {
-        DeviceMessage m = i % 4 == 0
-            ? DeviceMessage.status("p", "d" + i, String.valueOf(i), i % 8 == 0 ? "Online" : "Offline", i)
-            : Messages.telemetry(i, i);
-        sent.add(m);
-        fs.add(sink.send(m));
-      }
-      CompletableFuture.allOf(fs.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
-    }
-    try (TopicReader s = new TopicReader(kafka.bootstrapServers(), status);
-        TopicReader d = new TopicReader(kafka.bootstrapServers(), data)) {
-      List<DeviceMessage> inStatus = s.readToEnd().stream().map(r -> EnvelopeCodec.standard().decode(r.value())).toList();
-      List<DeviceMessage> inData = d.readToEnd().stream().map(r -> EnvelopeCodec.standard().decode(r.value())).toList();
-      assertThat(inStatus).hasSize(5).allMatch(DeviceMessage::isStatus)
-          .containsExactlyInAnyOrderElementsOf(sent.stream().filter(DeviceMessage::isStatus).toList());
-      assertThat(inData).hasSize(15).noneMatch(DeviceMessage::isStatus)
-          .containsExactlyInAnyOrderElementsOf(sent.stream().filter(m -> !m.isStatus()).toList());
-    }
-  }
-
-  @Test
   @DisplayName("keys by ProductName/DeviceName, adds no headers by default, and writes the codec's bytes")
   void defaultKeyAndNoHeaders(LocalKafka kafka) throws Exception {
     String topic = kafka.createUniqueTopic("keys", 1);
