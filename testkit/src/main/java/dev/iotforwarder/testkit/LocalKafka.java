@@ -108,12 +108,13 @@ public final class LocalKafka implements AutoCloseable {
   private final Duration timeout;
   private final String separateJvmClasspath;
 
+  // Written under this; volatile so that the accessors do not wait for a restart in progress.
+  private volatile State state = State.STOPPED;
+  private volatile Path dir;
+  private volatile int plainPort;
+  private volatile int saslPort;
   // Guarded by this.
-  private State state = State.STOPPED;
-  private Path dir;
-  private int plainPort;
   private int controllerPort;
-  private int saslPort;
   private EmbeddedBroker broker;
   private Process process;
   private Admin admin;
@@ -154,7 +155,7 @@ public final class LocalKafka implements AutoCloseable {
    *
    * @return host and port
    */
-  public synchronized String bootstrapServers() {
+  public String bootstrapServers() {
     return "127.0.0.1:" + plainPort;
   }
 
@@ -164,7 +165,7 @@ public final class LocalKafka implements AutoCloseable {
    * @return host and port
    * @throws IllegalStateException if the broker was built without {@link Builder#saslUser}
    */
-  public synchronized String saslBootstrapServers() {
+  public String saslBootstrapServers() {
     if (saslUsers.isEmpty()) {
       throw new IllegalStateException("no SASL listener: add a user with LocalKafka.builder().saslUser(...)");
     }
@@ -196,7 +197,7 @@ public final class LocalKafka implements AutoCloseable {
    *
    * @return {@code true} while running
    */
-  public synchronized boolean isRunning() {
+  public boolean isRunning() {
     return state == State.RUNNING;
   }
 
@@ -206,7 +207,7 @@ public final class LocalKafka implements AutoCloseable {
    *
    * @return the directory
    */
-  public synchronized Path directory() {
+  public Path directory() {
     return dir;
   }
 
@@ -331,7 +332,7 @@ public final class LocalKafka implements AutoCloseable {
 
   /** Shows the listeners, the state and the SASL user names; never a password. */
   @Override
-  public synchronized String toString() {
+  public String toString() {
     return "LocalKafka[bootstrapServers=" + bootstrapServers()
         + (saslUsers.isEmpty() ? "" : ", saslBootstrapServers=127.0.0.1:" + saslPort
             + ", saslUsers=" + saslUsers.keySet())
