@@ -1,0 +1,2 @@
+/** Internals of the CKafka sink: error mapping, headers, redaction. Not API; not exported. */
+package dev.iotforwarder.ckafka.internal;

@@ -1,0 +1,45 @@
+package dev.iotforwarder.ckafka;
+
+import dev.iotforwarder.DeviceMessage;
+import dev.iotforwarder.EnvelopeCodec;
+import dev.iotforwarder.spi.Sink;
+import dev.iotforwarder.testkit.LocalKafka;
+import dev.iotforwarder.testkit.LocalKafkaExtension;
+import dev.iotforwarder.testkit.SinkContract;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** CkafkaSink passes the sink contract kit against the real in-process broker. */
+@ExtendWith(LocalKafkaExtension.class)
+class CkafkaSinkContractTest extends SinkContract {
+  private static LocalKafka kafka;
+  private TopicReader reader;
+
+  @BeforeAll
+  static void broker(LocalKafka shared) {
+    kafka = shared;
+  }
+
+  @AfterEach
+  void closeReader() {
+    if (reader != null) {
+      reader.close();
+      reader = null;
+    }
+  }
+
+  @Override
+  protected Sink newSink() {
+    String topic = kafka.createUniqueTopic("contract", 3);
+    closeReader();
+    reader = new TopicReader(kafka.bootstrapServers(), topic);
+    return CkafkaSink.builder().name("contract").bootstrapServers(kafka.bootstrapServers()).topic(topic).build();
+  }
+
+  @Override
+  protected List<DeviceMessage> received() {
+    return reader.readToEnd().stream().map(r -> EnvelopeCodec.standard().decode(r.value())).toList();
+  }
+}

@@ -1,0 +1,149 @@
+package dev.iotforwarder.ckafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.iotforwarder.DeviceMessage;
+import dev.iotforwarder.EnvelopeCodec;
+import dev.iotforwarder.PermanentForwardingException;
+import dev.iotforwarder.RetriableForwardingException;
+import dev.iotforwarder.testkit.LocalKafka;
+import dev.iotforwarder.testkit.LocalKafkaExtension;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.header.Header;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** CkafkaSink against the real in-process broker. */
+@ExtendWith(LocalKafkaExtension.class)
+@DisplayName("CkafkaSink")
+class CkafkaSinkTest {
+
+  private static CkafkaSink.Builder sink(LocalKafka kafka) {
+    return CkafkaSink.builder().bootstrapServers(kafka.bootstrapServers());
+  }
+
+  private static String utf8(byte[] b) {
+    return b == null ? null : new String(b, StandardCharsets.UTF_8);
+  }
+
+  @Test
+  @DisplayName("keys by ProductName/DeviceName, adds no headers by default, and writes the codec's bytes")
+  void defaultKeyAndNoHeaders(LocalKafka kafka) throws Exception {
+    String topic = kafka.createUniqueTopic("keys", 1);
+    DeviceMessage m = Messages.telemetry(42, 7);
+    try (CkafkaSink sink = sink(kafka).topic(topic).build()) {
+      sink.send(m).get(30, TimeUnit.SECONDS);
+    }
+    try (TopicReader r = new TopicReader(kafka.bootstrapServers(), topic)) {
+      ConsumerRecord<byte[], byte[]> record = r.readToEnd().get(0);
+      assertThat(utf8(record.key())).isEqualTo("p2/d42");
+      assertThat(record.value()).isEqualTo(EnvelopeCodec.standard().encode(m));
+      assertThat(record.headers().toArray()).isEmpty();
+    }
+  }
+
+  @Test
+  @DisplayName("with headers(true) and KeyStrategy.deviceId(), records carry the envelope fields as headers")
+  void headersAndDeviceIdKey(LocalKafka kafka) throws Exception {
+    String topic = kafka.createUniqueTopic("headers", 1);
+    DeviceMessage m = DeviceMessage.status("产品", "dev-1", "144115205259838664", "Offline", 99);
+    try (CkafkaSink sink = sink(kafka).topic(topic).headers(true).key(KeyStrategy.deviceId()).build()) {
+      sink.send(m).get(30, TimeUnit.SECONDS);
+    }
+    try (TopicReader r = new TopicReader(kafka.bootstrapServers(), topic)) {
+      ConsumerRecord<byte[], byte[]> record = r.readToEnd().get(0);
+      assertThat(utf8(record.key())).isEqualTo("144115205259838664");
+      Map<String, String> headers = new HashMap<>();
+      for (Header h : record.headers()) {
+        headers.put(h.key(), utf8(h.value()));
+      }
+      assertThat(headers).containsExactlyInAnyOrderEntriesOf(Map.of(
+          "MsgType", "Status", "Event", "Offline", "Topic", "", "Seq", "99",
+          "DeviceId", "144115205259838664", "ProductName", "产品", "DeviceName", "dev-1"));
+    }
+  }
+
+  @Test
+  @DisplayName("a message larger than max.request.size fails permanently, and the next messages still flow")
+  void tooLarge(LocalKafka kafka) throws Exception {
+    String topic = kafka.createUniqueTopic("large", 1);
+    try (CkafkaSink sink = sink(kafka).topic(topic).producerProperty("max.request.size", 16 * 1024).build()) {
+      sink.send(Messages.telemetry(1, 1)).get(30, TimeUnit.SECONDS);
+      DeviceMessage big = DeviceMessage.publish("p", "big", "1", "p/big", 2, new byte[20 * 1024]);
+      Throwable failure = Messages.failureOf(sink.send(big));
+      assertThat(failure).isInstanceOf(PermanentForwardingException.class)
+          .hasMessageContaining("too large").hasMessageContaining("p/big")
+          .hasRootCauseInstanceOf(RecordTooLargeException.class);
+      assertThat(((PermanentForwardingException) failure).sinkName()).isEqualTo("ckafka");
+      for (int i = 3; i < 6; i++) {
+        sink.send(Messages.telemetry(1, i)).get(30, TimeUnit.SECONDS);
+      }
+      assertThat(sink.isHealthy()).isTrue();
+    }
+    try (TopicReader r = new TopicReader(kafka.bootstrapServers(), topic)) {
+      assertThat(r.readToEnd()).extracting(rec -> EnvelopeCodec.standard().decode(rec.value()).seq())
+          .containsExactly(1L, 3L, 4L, 5L);
+    }
+  }
+
+  @Test
+  @DisplayName("a topic that does not exist fails the send as retriable once max.block.ms runs out")
+  void missingTopic(LocalKafka kafka) throws Exception {
+    try (CkafkaSink sink = sink(kafka).topic("no-such-topic").producerProperty("max.block.ms", 300).build()) {
+      Throwable failure = Messages.failureOf(sink.send(Messages.telemetry(1, 1)));
+      assertThat(failure).isInstanceOf(RetriableForwardingException.class)
+          .hasMessageContaining("Not sent").hasMessageContaining("max.block.ms")
+          .hasMessageContaining("no-such-topic");
+    }
+  }
+
+  @Test
+  @DisplayName("futures complete on the sink's completion thread, or on the executor the host gave")
+  void completesOffTheIoThread(LocalKafka kafka) throws Exception {
+    String topic = kafka.createUniqueTopic("threads", 1);
+    AtomicReference<String> thread = new AtomicReference<>();
+    try (CkafkaSink sink = sink(kafka).name("threads").topic(topic).build()) {
+      sink.send(Messages.telemetry(1, 1)).thenRun(() -> thread.set(Thread.currentThread().getName()))
+          .get(30, TimeUnit.SECONDS);
+    }
+    assertThat(thread.get()).isEqualTo("iot-forwarder-ckafka-threads-completion");
+
+    ExecutorService host = Executors.newSingleThreadExecutor(r -> new Thread(r, "host-executor"));
+    try {
+      try (CkafkaSink sink = sink(kafka).topic(topic).completionExecutor(host).build()) {
+        sink.send(Messages.telemetry(1, 2)).thenRun(() -> thread.set(Thread.currentThread().getName()))
+            .get(30, TimeUnit.SECONDS);
+      }
+      assertThat(thread.get()).isEqualTo("host-executor");
+      assertThat(host.isShutdown()).as("the host's executor is not shut down by close()").isFalse();
+    } finally {
+      host.shutdownNow();
+    }
+  }
+
+  @Test
+  @DisplayName("declares that it retries internally and keeps per-device order")
+  void declaresCapabilities(LocalKafka kafka) {
+    try (CkafkaSink sink = sink(kafka).topic("t").build()) {
+      assertThat(sink.retriesInternally()).isTrue();
+      assertThat(sink.preservesOrder()).isTrue();
+      assertThat(sink.isHealthy()).isTrue();
+    }
+    try (CkafkaSink unordered = sink(kafka).topic("t").producerProperty("enable.idempotence", "false")
+        .producerProperty("acks", "1").build()) {
+      assertThat(unordered.preservesOrder()).isFalse();
+    }
+  }
+}
