@@ -1,0 +1,2 @@
+/** The iot-forwarder demo and usage examples. */
+package com.example;
