@@ -1,0 +1,174 @@
+package dev.iotforwarder.benchmarks;
+
+import dev.iotforwarder.DeviceMessage;
+import dev.iotforwarder.Forwarder;
+import dev.iotforwarder.SinkStats;
+import dev.iotforwarder.ckafka.CkafkaSink;
+import dev.iotforwarder.testkit.LocalKafka;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Forwarder + CkafkaSink against a raw {@code KafkaProducer<byte[], byte[]>} on LocalKafka.
+ *
+ * <p>The raw producer gets exactly the sink's producer settings ({@link
+ * CkafkaSink#producerDefaults()}) and sends envelopes and keys encoded before the clock starts; its
+ * callback only counts failures, which is the least a user needs. The forwarder gets the same
+ * {@link DeviceMessage}s and encodes them itself. Each round uses a fresh topic created through
+ * LocalKafka's ListOffsets gate, a fresh producer or sink, and one priming record before the clock
+ * starts (so neither side pays for its first metadata fetch). The clock runs from the first send to
+ * the end of {@code flush}; then the topic's end offsets must add up to every record.
+ */
+final class KafkaScenario {
+  private final Settings settings;
+  private final LocalKafka kafka;
+  private final Admin admin;
+  private final DeviceMessage[] pool;
+  private final byte[][] envelopes;
+  private final byte[][] keys;
+
+  final Series raw = new Series();
+  final Series forwarder = new Series();
+  final Series ratios = new Series();
+
+  KafkaScenario(Settings settings, LocalKafka kafka, DeviceMessage[] pool) {
+    this.settings = settings;
+    this.kafka = kafka;
+    this.admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
+    this.pool = pool;
+    this.envelopes = Workload.encode(pool);
+    this.keys = new byte[pool.length][];
+    for (int i = 0; i < pool.length; i++) {
+      keys[i] = pool[i].deviceKey().getBytes(StandardCharsets.UTF_8);
+    }
+  }
+
+  double averageEnvelopeBytes() {
+    long sum = 0;
+    for (byte[] e : envelopes) {
+      sum += e.length;
+    }
+    return (double) sum / envelopes.length;
+  }
+
+  void run() throws Exception {
+    int n = settings.kafkaMessages;
+    System.out.printf("kafka: warm-up round (%,d messages each)%n", n);
+    rawRound(n);
+    forwarderRound(n);
+    for (int r = 1; r <= settings.kafkaRounds; r++) {
+      // Alternate which side goes first, so that drift over the run does not favour one side.
+      double a;
+      double b;
+      if (r % 2 == 1) {
+        a = rawRound(n);
+        b = forwarderRound(n);
+      } else {
+        b = forwarderRound(n);
+        a = rawRound(n);
+      }
+      raw.add(a);
+      forwarder.add(b);
+      ratios.add(b / a);
+      System.out.printf("kafka: round %d: raw %s msg/s, forwarder %s msg/s, ratio %.3f (load %s)%n",
+          r, Series.rate(a), Series.rate(b), b / a, Machine.loadAverage());
+    }
+  }
+
+  Map<String, Object> producerSettings() {
+    Map<String, Object> p = new LinkedHashMap<>(CkafkaSink.producerDefaults());
+    p.put("bootstrap.servers", kafka.bootstrapServers());
+    return p;
+  }
+
+  double rawRound(int n) throws Exception {
+    String topic = kafka.createUniqueTopic("raw", settings.partitions);
+    AtomicLong failures = new AtomicLong();
+    double rate;
+    Map<String, Object> props = producerSettings();
+    props.put("client.id", "bench-raw");
+    try (KafkaProducer<byte[], byte[]> p =
+        new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+      p.send(new ProducerRecord<>(topic, keys[0], envelopes[0])).get(30, TimeUnit.SECONDS);
+      int len = envelopes.length;
+      long t0 = System.nanoTime();
+      for (int i = 0; i < n; i++) {
+        int k = i % len;
+        p.send(new ProducerRecord<>(topic, keys[k], envelopes[k]), (md, e) -> {
+          if (e != null) {
+            failures.incrementAndGet();
+          }
+        });
+      }
+      p.flush();
+      long t1 = System.nanoTime();
+      rate = n / ((t1 - t0) / 1e9);
+    }
+    check(topic, n + 1, failures.get());
+    return rate;
+  }
+
+  double forwarderRound(int n) throws Exception {
+    String topic = kafka.createUniqueTopic("fwd", settings.partitions);
+    CkafkaSink sink = CkafkaSink.builder()
+        .name("kafka")
+        .bootstrapServers(kafka.bootstrapServers())
+        .topic(topic)
+        .build();
+    double rate;
+    SinkStats stats;
+    try (Forwarder f = Forwarder.builder().route(sink).build()) {
+      f.forward(pool[0]).get(30, TimeUnit.SECONDS);
+      int len = pool.length;
+      long t0 = System.nanoTime();
+      for (int i = 0; i < n; i++) {
+        f.forward(pool[i % len]);
+      }
+      if (!f.flush(Duration.ofMinutes(5))) {
+        throw new IllegalStateException("forwarder flush timed out");
+      }
+      long t1 = System.nanoTime();
+      rate = n / ((t1 - t0) / 1e9);
+      stats = f.stats().sink("kafka");
+    }
+    if (stats.succeeded() != n + 1) {
+      throw new IllegalStateException("forwarder delivered " + stats.succeeded() + " of " + (n + 1)
+          + ": " + stats);
+    }
+    check(topic, n + 1, stats.failed());
+    return rate;
+  }
+
+  /** The topic holds exactly the records sent, then is deleted to keep the disk small. */
+  private void check(String topic, long expected, long failures) throws Exception {
+    if (failures != 0) {
+      throw new IllegalStateException(failures + " sends to " + topic + " failed");
+    }
+    Map<TopicPartition, OffsetSpec> spec = new HashMap<>();
+    for (int p = 0; p < settings.partitions; p++) {
+      spec.put(new TopicPartition(topic, p), OffsetSpec.latest());
+    }
+    long total = admin.listOffsets(spec).all().get(30, TimeUnit.SECONDS).values().stream()
+        .mapToLong(o -> o.offset()).sum();
+    if (total != expected) {
+      throw new IllegalStateException("topic " + topic + " holds " + total + " records, expected " + expected);
+    }
+    admin.deleteTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
+  }
+
+  void close() {
+    admin.close(Duration.ofSeconds(5));
+  }
+}
