@@ -5,6 +5,7 @@ import dev.iotforwarder.cmq.internal.CmqErrors;
 import dev.iotforwarder.cmq.internal.CmqReply;
 import dev.iotforwarder.cmq.internal.FormEncoder;
 import dev.iotforwarder.cmq.internal.NamedThreadFactory;
+import dev.iotforwarder.cmq.internal.NoDelaySocketFactory;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
@@ -52,7 +53,9 @@ import org.slf4j.LoggerFactory;
  * <p>HTTP: pass your {@link OkHttpClient} with {@link Builder#okHttpClient(OkHttpClient)} to share
  * its connection pool, dispatcher, TLS and proxy settings; the client derives from it with {@code
  * newBuilder()} (without OkHttp's silent re-send after a connection failure, which would repeat a
- * nonce, and with the longer read timeout of long-polling receives) and never shuts it down.
+ * nonce, with {@code TCP_NODELAY} on the sockets its socket factory makes, so that a batch request
+ * written in several segments does not wait for the server's delayed ACK, and with the longer read
+ * timeout of long-polling receives) and never shuts it down.
  * Otherwise it builds and owns one: connect, read and write timeouts of 10 s, up to {@link
  * Builder#maxRequests(int) maxRequests} concurrent requests, released by {@link #close()}.
  *
@@ -108,8 +111,13 @@ public final class CmqClient implements AutoCloseable {
       this.ownsHttp = true;
     }
     // A request OkHttp re-sends by itself after a connection failure would carry the same nonce and
-    // signature; failures go to the caller instead, whose retry signs a new request.
-    this.http = base.newBuilder().retryOnConnectionFailure(false).build();
+    // signature; failures go to the caller instead, whose retry signs a new request. TCP_NODELAY: a
+    // batch request is written in several segments, and Nagle's algorithm would hold the last one
+    // until the server's delayed ACK (see NoDelaySocketFactory).
+    this.http = base.newBuilder()
+        .retryOnConnectionFailure(false)
+        .socketFactory(NoDelaySocketFactory.wrap(base.socketFactory()))
+        .build();
     this.receiveHttp = deriveForReceive(this.http);
   }
 

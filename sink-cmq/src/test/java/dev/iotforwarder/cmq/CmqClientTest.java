@@ -323,6 +323,62 @@ class CmqClientTest {
   }
 
   @Test
+  @DisplayName("sockets have TCP_NODELAY on, also those the host's socket factory makes, so a batch"
+      + " request written in several segments does not wait for the server's delayed ACK")
+  void turnsNagleOff() throws Exception {
+    wm.stubFor(post("/").willReturn(okJson("{\"code\":0,\"msgId\":\"m-1\"}")));
+    List<java.net.Socket> made = new java.util.concurrent.CopyOnWriteArrayList<>();
+    javax.net.SocketFactory recording = new javax.net.SocketFactory() {
+      private final javax.net.SocketFactory d = javax.net.SocketFactory.getDefault();
+
+      private java.net.Socket add(java.net.Socket s) {
+        made.add(s);
+        return s;
+      }
+
+      @Override
+      public java.net.Socket createSocket() throws java.io.IOException {
+        return add(d.createSocket());
+      }
+
+      @Override
+      public java.net.Socket createSocket(String h, int p) throws java.io.IOException {
+        return add(d.createSocket(h, p));
+      }
+
+      @Override
+      public java.net.Socket createSocket(String h, int p, java.net.InetAddress a, int lp) throws java.io.IOException {
+        return add(d.createSocket(h, p, a, lp));
+      }
+
+      @Override
+      public java.net.Socket createSocket(java.net.InetAddress h, int p) throws java.io.IOException {
+        return add(d.createSocket(h, p));
+      }
+
+      @Override
+      public java.net.Socket createSocket(java.net.InetAddress h, int p, java.net.InetAddress a, int lp)
+          throws java.io.IOException {
+        return add(d.createSocket(h, p, a, lp));
+      }
+    };
+    OkHttpClient host = new OkHttpClient.Builder().socketFactory(recording).build();
+    try {
+      CmqClient c = CmqClient.builder().endpoint(CmqEndpoint.of(wm.baseUrl())).credentials(CmqCredentials.of(ID, KEY))
+          .okHttpClient(host).build();
+      clients.add(c);
+      c.batchSendMessage("q1", List.of("x".repeat(10_000), "y".repeat(10_000)), 0).get(10, TimeUnit.SECONDS);
+      assertThat(made).as("the host's socket factory made the connection").isNotEmpty();
+      for (java.net.Socket s : made) {
+        assertThat(s.getTcpNoDelay()).isTrue();
+      }
+    } finally {
+      host.dispatcher().executorService().shutdown();
+      host.connectionPool().evictAll();
+    }
+  }
+
+  @Test
   @DisplayName("its own OkHttpClient is released by close(), and close cancels calls in flight")
   void ownClientClosed() {
     wm.stubFor(post("/").willReturn(okJson("{\"code\":0}").withFixedDelay(5000)));
