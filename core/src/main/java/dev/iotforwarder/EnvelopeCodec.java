@@ -1,18 +1,20 @@
 package dev.iotforwarder;
 
-import com.fasterxml.jackson.core.Base64Variants;
 import com.fasterxml.jackson.core.ErrorReportConfiguration;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonFactoryBuilder;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.SerializableString;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import dev.iotforwarder.internal.ByteArrayOutput;
@@ -22,7 +24,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 
 /**
@@ -64,13 +68,25 @@ public final class EnvelopeCodec {
   private static final String[] FIELDS = {
     MSG_TYPE, EVENT, TOPIC, SEQ, PAYLOAD_LEN, DEVICE_ID, PRODUCT_NAME, DEVICE_NAME, PAYLOAD
   };
+  /** The field names pre-quoted and pre-encoded, for writing and for matching them while reading. */
+  private static final SerializableString[] NAMES = new SerializableString[FIELDS.length];
+
+  static {
+    for (int i = 0; i < FIELDS.length; i++) {
+      NAMES[i] = new SerializedString(FIELDS[i]);
+    }
+  }
+
+  private static final Base64.Encoder BASE64 = Base64.getEncoder();
+  /** A thread's generator is replaced after this many envelopes (its root-level counter is an int). */
+  private static final int GENERATOR_RENEWAL = 1 << 20;
   private static final int ALL_FIELDS = (1 << FIELDS.length) - 1;
   private static final int MAX_NUMBER_DIGITS = 64;
 
   private static final EnvelopeCodec STANDARD = builder().build();
 
-  private static final ThreadLocal<ByteArrayOutput> BUFFERS =
-      ThreadLocal.withInitial(() -> new ByteArrayOutput(1024));
+  /** Per codec and thread: the compact encoder state (a generator kept open on a reusable buffer). */
+  private final ThreadLocal<Encoder> encoders = ThreadLocal.withInitial(Encoder::new);
 
   private final boolean pretty;
   private final boolean strict;
@@ -84,7 +100,10 @@ public final class EnvelopeCodec {
     this.maxEnvelopeBytes = b.maxEnvelopeBytes;
     this.maxNestingDepth = b.maxNestingDepth;
     this.factory =
-        JsonFactory.builder()
+        new JsonFactoryBuilder()
+            // A thread's compact generator writes one envelope after the other into its buffer, as
+            // root-level values; nothing may go between them.
+            .rootValueSeparator((String) null)
             .streamReadConstraints(
                 StreamReadConstraints.builder()
                     .maxNestingDepth(maxNestingDepth)
@@ -131,16 +150,77 @@ public final class EnvelopeCodec {
    * @return the UTF-8 JSON bytes
    */
   public byte[] encode(DeviceMessage message) {
-    ByteArrayOutput out = BUFFERS.get();
-    out.reset();
+    if (pretty) {
+      ByteArrayOutput out = new ByteArrayOutput(1024);
+      try {
+        write(message, out);
+      } catch (IOException e) {
+        throw new UncheckedIOException("Cannot encode " + message, e); // not reachable: memory only
+      }
+      return out.toByteArray();
+    }
     try {
-      write(message, out);
+      return encoders.get().encode(message);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot encode " + message, e); // not reachable: memory only
     }
-    byte[] bytes = out.toByteArray();
-    out.releaseIfLarge();
-    return bytes;
+  }
+
+  /**
+   * One thread's compact encoder. Creating a Jackson generator per envelope costs as much as writing
+   * a typical envelope, so each thread keeps one open on its own buffer and writes the envelopes one
+   * after the other as root-level values (with no separator), flushing after each. A generator that
+   * failed half-way is dropped, never reused.
+   */
+  private final class Encoder {
+    private final ByteArrayOutput out = new ByteArrayOutput(1024);
+    private byte[] base64 = new byte[512];
+    private JsonGenerator generator;
+    private int uses;
+
+    /** A scratch buffer for the payload's Base64 text. */
+    byte[] base64(int length) {
+      if (base64.length < length) {
+        base64 = new byte[length];
+      }
+      return base64;
+    }
+
+    /** Drops buffers that grew for one large message, so a thread does not keep them forever. */
+    private void releaseIfLarge() {
+      out.releaseIfLarge();
+      if (base64.length > 64 * 1024) {
+        base64 = new byte[512];
+      }
+    }
+
+    byte[] encode(DeviceMessage message) throws IOException {
+      out.reset();
+      JsonGenerator g = generator;
+      if (g == null || uses >= GENERATOR_RENEWAL) {
+        if (g != null) {
+          g.close(); // between envelopes: writes nothing, returns its buffers to Jackson's pool
+        }
+        g = factory.createGenerator(out, JsonEncoding.UTF8);
+        generator = g;
+        uses = 0;
+      }
+      boolean written = false;
+      try {
+        writeFields(g, message, this);
+        g.flush();
+        written = true;
+      } finally {
+        if (!written) {
+          generator = null;
+          releaseIfLarge();
+        }
+      }
+      uses++;
+      byte[] bytes = out.toByteArray();
+      releaseIfLarge();
+      return bytes;
+    }
   }
 
   /**
@@ -159,24 +239,40 @@ public final class EnvelopeCodec {
   }
 
   private void write(DeviceMessage m, OutputStream out) throws IOException {
-    byte[] payload = m.payloadArray();
     try (JsonGenerator g = factory.createGenerator(out, JsonEncoding.UTF8)) {
       if (pretty) {
         g.useDefaultPrettyPrinter();
       }
-      g.writeStartObject();
-      g.writeStringField(MSG_TYPE, m.msgType().wireName());
-      g.writeStringField(EVENT, m.event());
-      g.writeStringField(TOPIC, m.topic());
-      g.writeNumberField(SEQ, m.seq());
-      g.writeNumberField(PAYLOAD_LEN, payload.length);
-      g.writeStringField(DEVICE_ID, m.deviceId());
-      g.writeStringField(PRODUCT_NAME, m.productName());
-      g.writeStringField(DEVICE_NAME, m.deviceName());
-      g.writeFieldName(PAYLOAD);
-      g.writeBinary(Base64Variants.MIME_NO_LINEFEEDS, payload, 0, payload.length);
-      g.writeEndObject();
+      writeFields(g, m, null);
     }
+  }
+
+  private static void writeFields(JsonGenerator g, DeviceMessage m, Encoder scratch) throws IOException {
+    byte[] payload = m.payloadArray();
+    g.writeStartObject();
+    g.writeFieldName(NAMES[0]);
+    g.writeString(m.msgType().wireName());
+    g.writeFieldName(NAMES[1]);
+    g.writeString(m.event());
+    g.writeFieldName(NAMES[2]);
+    g.writeString(m.topic());
+    g.writeFieldName(NAMES[3]);
+    g.writeNumber(m.seq());
+    g.writeFieldName(NAMES[4]);
+    g.writeNumber(payload.length);
+    g.writeFieldName(NAMES[5]);
+    g.writeString(m.deviceId());
+    g.writeFieldName(NAMES[6]);
+    g.writeString(m.productName());
+    g.writeFieldName(NAMES[7]);
+    g.writeString(m.deviceName());
+    g.writeFieldName(NAMES[8]);
+    // Standard Base64 needs no JSON escaping; the JDK's encoder is much faster than Jackson's.
+    int length = (payload.length + 2) / 3 * 4;
+    byte[] base64 = scratch != null ? scratch.base64(length) : new byte[length];
+    BASE64.encode(payload, base64);
+    g.writeRawUTF8String(base64, 0, length);
+    g.writeEndObject();
   }
 
   /**
@@ -194,7 +290,7 @@ public final class EnvelopeCodec {
       throw tooLarge(envelope.length + " bytes");
     }
     try (JsonParser p = factory.createParser(envelope)) {
-      return read(p);
+      return read(p, envelope);
     } catch (IOException e) {
       throw translate(e);
     }
@@ -214,7 +310,7 @@ public final class EnvelopeCodec {
       throw new NullPointerException("in == null");
     }
     try (JsonParser p = factory.createParser(new LimitedInputStream(in, maxEnvelopeBytes))) {
-      return read(p);
+      return read(p, null);
     } catch (LimitedInputStream.LimitExceededException e) {
       throw tooLarge("more than " + maxEnvelopeBytes + " bytes");
     } catch (JsonProcessingException | CharConversionException e) {
@@ -262,7 +358,13 @@ public final class EnvelopeCodec {
         "envelope is not valid JSON" + where + ": " + detail, e);
   }
 
-  private DeviceMessage read(JsonParser p) throws IOException {
+  /**
+   * Reads one envelope.
+   *
+   * @param source the bytes the parser reads, if it reads a whole byte array (for the payload's fast
+   *     path); null for a stream
+   */
+  private DeviceMessage read(JsonParser p, byte[] source) throws IOException {
     JsonToken first = p.nextToken();
     if (first == null) {
       throw new EnvelopeFormatException(EnvelopeFormatException.WHOLE_ENVELOPE, "envelope is empty");
@@ -283,9 +385,25 @@ public final class EnvelopeCodec {
     String deviceName = null;
     byte[] payload = null;
     JsonToken t;
-    while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-      String name = p.currentName();
-      int index = fieldIndex(name);
+    int expected = 0;
+    while (true) {
+      String name;
+      int index;
+      // Envelopes nearly always come in the specified field order: try the expected name first,
+      // which the parser matches against the raw bytes without a symbol-table lookup.
+      if (expected < FIELDS.length && p.nextFieldName(NAMES[expected])) {
+        t = JsonToken.FIELD_NAME;
+        index = expected;
+        name = FIELDS[index];
+      } else {
+        // nextFieldName has read the token if it was called; otherwise read it now.
+        t = expected < FIELDS.length ? p.currentToken() : p.nextToken();
+        if (t != JsonToken.FIELD_NAME) {
+          break;
+        }
+        name = p.currentName();
+        index = fieldIndex(name);
+      }
       JsonToken value = p.nextToken();
       if (index < 0) {
         if (strict) {
@@ -297,6 +415,7 @@ public final class EnvelopeCodec {
         p.skipChildren();
         continue;
       }
+      expected = index + 1;
       int bit = 1 << index;
       if ((seen & bit) != 0) {
         throw new EnvelopeFormatException(name, name + " appears more than once");
@@ -318,7 +437,14 @@ public final class EnvelopeCodec {
         case 5 -> deviceId = deviceId(p, value);
         case 6 -> productName = string(p, value, name);
         case 7 -> deviceName = string(p, value, name);
-        default -> payload = payload(p, value);
+        default -> {
+          payload = source != null && (seen & (1 << 4)) != 0 && value == JsonToken.VALUE_STRING
+              ? payloadFromSource(p, source, payloadLen)
+              : null;
+          if (payload == null) {
+            payload = payload(p, value);
+          }
+        }
       }
     }
     if (t != JsonToken.END_OBJECT) {
@@ -428,6 +554,49 @@ public final class EnvelopeCodec {
       return digits;
     }
     throw wrongType(DEVICE_ID, "a string (or an integer number)", value);
+  }
+
+  private static final Base64.Decoder BASE64_DECODER = Base64.getDecoder();
+
+  /**
+   * The fast path for the payload of an envelope parsed from a byte array, once {@code PayloadLen}
+   * is known: decodes the Base64 straight from the source bytes with the JDK's decoder, without the
+   * parser first turning them into characters. Returns null, leaving the token to {@link
+   * #payload(JsonParser, JsonToken)} and its exact error messages, unless the text is exactly as
+   * long as {@code PayloadLen} implies, is followed by the closing quote, is valid standard Base64
+   * (no escapes, whitespace or misplaced padding: the JDK's decoder rejects those) and is canonical.
+   * The parser skips the string token when it reads the next one.
+   */
+  private static byte[] payloadFromSource(JsonParser p, byte[] source, long payloadLen) {
+    if (payloadLen > Integer.MAX_VALUE / 2) {
+      return null;
+    }
+    long quote = p.currentTokenLocation().getByteOffset();
+    long length = (payloadLen + 2) / 3 * 4;
+    if (quote < 0 || quote + length + 1 >= source.length || source[(int) quote] != '"'
+        || source[(int) (quote + length + 1)] != '"') {
+      return null;
+    }
+    int start = (int) quote + 1;
+    int len = (int) length;
+    if (len > 0) {
+      // Canonical: the bits that the padding leaves unused must be zero (the JDK ignores them).
+      if (source[start + len - 1] == '=') {
+        boolean two = source[start + len - 2] == '=';
+        int last = two ? source[start + len - 3] : source[start + len - 2];
+        int v = PayloadCodec.value(last);
+        if (v < 0 || (v & (two ? 0xF : 0x3)) != 0) {
+          return null;
+        }
+      }
+    }
+    try {
+      ByteBuffer decoded = BASE64_DECODER.decode(ByteBuffer.wrap(source, start, len));
+      byte[] bytes = decoded.array();
+      return bytes.length == decoded.remaining() && decoded.arrayOffset() == 0 ? bytes : null;
+    } catch (IllegalArgumentException invalid) {
+      return null;
+    }
   }
 
   private static byte[] payload(JsonParser p, JsonToken value) throws IOException {

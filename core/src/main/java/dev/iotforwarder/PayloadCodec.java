@@ -14,13 +14,14 @@ import java.util.Objects;
  */
 public final class PayloadCodec {
   private static final Base64.Encoder ENCODER = Base64.getEncoder();
-  private static final byte[] DECODE = new byte[128];
+  /** The 6-bit value of each character below 256; -1 for every character outside the alphabet. */
+  private static final int[] DECODE = new int[256];
 
   static {
-    java.util.Arrays.fill(DECODE, (byte) -1);
+    java.util.Arrays.fill(DECODE, -1);
     String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     for (int i = 0; i < alphabet.length(); i++) {
-      DECODE[alphabet.charAt(i)] = (byte) i;
+      DECODE[alphabet.charAt(i)] = i;
     }
   }
 
@@ -82,11 +83,21 @@ public final class PayloadCodec {
     // Full quads of data characters.
     int fullQuadsEnd = padding == 0 ? len : len - 4;
     while (i < fullQuadsEnd) {
-      int b0 = value(chars, offset, i);
-      int b1 = value(chars, offset, i + 1);
-      int b2 = value(chars, offset, i + 2);
-      int b3 = value(chars, offset, i + 3);
-      int bits = b0 << 18 | b1 << 12 | b2 << 6 | b3;
+      int p = offset + i;
+      char c0 = chars[p];
+      char c1 = chars[p + 1];
+      char c2 = chars[p + 2];
+      char c3 = chars[p + 3];
+      // One test per quad: a character outside the alphabet has the value -1, which makes the
+      // combined bits negative whichever position it is in.
+      int bits = (c0 | c1 | c2 | c3) < 256
+          ? DECODE[c0] << 18 | DECODE[c1] << 12 | DECODE[c2] << 6 | DECODE[c3]
+          : -1;
+      if (bits < 0) {
+        // Find the offending character, for the message (it throws).
+        bits = value(chars, offset, i) << 18 | value(chars, offset, i + 1) << 12
+            | value(chars, offset, i + 2) << 6 | value(chars, offset, i + 3);
+      }
       out[o++] = (byte) (bits >> 16);
       out[o++] = (byte) (bits >> 8);
       out[o++] = (byte) bits;
@@ -115,7 +126,7 @@ public final class PayloadCodec {
 
   private static int value(char[] chars, int offset, int index) {
     char c = chars[offset + index];
-    int v = c < 128 ? DECODE[c] : -1;
+    int v = c < 256 ? DECODE[c] : -1;
     if (v < 0) {
       if (c == '=') {
         throw new IllegalArgumentException(
@@ -125,6 +136,16 @@ public final class PayloadCodec {
           "Base64 has an illegal character " + describe(c) + " at position " + index);
     }
     return v;
+  }
+
+  /**
+   * The 6-bit value of one Base64 character.
+   *
+   * @param c a character (or byte)
+   * @return its value, or -1 if it is not in the standard alphabet
+   */
+  static int value(int c) {
+    return c >= 0 && c < 256 ? DECODE[c] : -1;
   }
 
   private static IllegalArgumentException nonCanonical(int index) {
