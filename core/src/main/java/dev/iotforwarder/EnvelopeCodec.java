@@ -26,6 +26,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 
@@ -76,6 +77,10 @@ public final class EnvelopeCodec {
       NAMES[i] = new SerializedString(FIELDS[i]);
     }
   }
+
+  /** The two MsgType values, pre-quoted and pre-encoded. */
+  private static final SerializableString PUBLISH = new SerializedString(MessageType.PUBLISH.wireName());
+  private static final SerializableString STATUS = new SerializedString(MessageType.STATUS.wireName());
 
   private static final Base64.Encoder BASE64 = Base64.getEncoder();
   /** A thread's generator is replaced after this many envelopes (its root-level counter is an int). */
@@ -173,7 +178,7 @@ public final class EnvelopeCodec {
    * failed half-way is dropped, never reused.
    */
   private final class Encoder {
-    private final ByteArrayOutput out = new ByteArrayOutput(1024);
+    private final Capture out = new Capture();
     private byte[] base64 = new byte[512];
     private JsonGenerator generator;
     private int uses;
@@ -188,14 +193,14 @@ public final class EnvelopeCodec {
 
     /** Drops buffers that grew for one large message, so a thread does not keep them forever. */
     private void releaseIfLarge() {
-      out.releaseIfLarge();
+      out.more.releaseIfLarge();
       if (base64.length > 64 * 1024) {
         base64 = new byte[512];
       }
     }
 
     byte[] encode(DeviceMessage message) throws IOException {
-      out.reset();
+      out.reset(message.payloadLen() > 4096);
       JsonGenerator g = generator;
       if (g == null || uses >= GENERATOR_RENEWAL) {
         if (g != null) {
@@ -217,9 +222,56 @@ public final class EnvelopeCodec {
         }
       }
       uses++;
-      byte[] bytes = out.toByteArray();
+      byte[] bytes = out.bytes();
       releaseIfLarge();
       return bytes;
+    }
+  }
+
+  /**
+   * Where a thread's generator writes. The generator flushes an envelope that fits its buffer (8,000
+   * bytes) in one write, which becomes the result array directly; larger ones are gathered.
+   */
+  private static final class Capture extends OutputStream {
+    final ByteArrayOutput more = new ByteArrayOutput(1024);
+    private byte[] single;
+    private boolean gathering;
+
+    /** Starts an envelope; one that may not fit the generator's buffer is gathered from the start. */
+    void reset(boolean large) {
+      single = null;
+      gathering = large;
+      more.reset();
+    }
+
+    @Override
+    public void write(int b) {
+      gather();
+      more.write(b);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      if (!gathering && single == null) {
+        single = Arrays.copyOfRange(b, off, off + len);
+        return;
+      }
+      gather();
+      more.write(b, off, len);
+    }
+
+    private void gather() {
+      if (!gathering) {
+        gathering = true;
+        if (single != null) {
+          more.write(single, 0, single.length);
+          single = null;
+        }
+      }
+    }
+
+    byte[] bytes() {
+      return gathering ? more.toByteArray() : single != null ? single : new byte[0];
     }
   }
 
@@ -251,7 +303,7 @@ public final class EnvelopeCodec {
     byte[] payload = m.payloadArray();
     g.writeStartObject();
     g.writeFieldName(NAMES[0]);
-    g.writeString(m.msgType().wireName());
+    g.writeString(m.msgType() == MessageType.PUBLISH ? PUBLISH : STATUS);
     g.writeFieldName(NAMES[1]);
     g.writeString(m.event());
     g.writeFieldName(NAMES[2]);
