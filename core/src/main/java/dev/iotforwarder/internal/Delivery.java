@@ -17,18 +17,23 @@ final class Delivery {
   final CompletableFuture<ForwardResult> future = new CompletableFuture<>();
   final long startNanos;
   final long startMillis;
+  /** Null when the message went to one sink only: its one answer completes the future directly. */
   private final AtomicInteger remaining;
   private List<String> delivered;
   private ForwardingException failure;
 
   Delivery(DeviceMessage message, int targets, long startNanos, long startMillis) {
     this.message = message;
-    this.remaining = new AtomicInteger(targets);
+    this.remaining = targets == 1 ? null : new AtomicInteger(targets);
     this.startNanos = startNanos;
     this.startMillis = startMillis;
   }
 
   void succeeded(String sinkName) {
+    if (remaining == null) {
+      future.complete(new ForwardResult(message, ForwardResult.Status.DELIVERED, List.of(sinkName)));
+      return;
+    }
     synchronized (this) {
       if (delivered == null) {
         delivered = new ArrayList<>(2);
@@ -39,6 +44,10 @@ final class Delivery {
   }
 
   void failed(ForwardingException error) {
+    if (remaining == null) {
+      future.completeExceptionally(error);
+      return;
+    }
     synchronized (this) {
       if (failure == null) {
         failure = error;
