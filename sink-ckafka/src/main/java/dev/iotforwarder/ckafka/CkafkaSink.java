@@ -11,13 +11,13 @@ import dev.iotforwarder.ckafka.internal.Redaction;
 import dev.iotforwarder.spi.Sink;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -138,11 +138,13 @@ import org.slf4j.LoggerFactory;
  *
  * The returned futures complete on the completion executor, never on the producer's I/O thread, so
  * a slow continuation cannot stall the producer. By default that is a thread the sink owns, named
- * {@code iot-forwarder-ckafka-<name>-completion}, which completes futures in the order the producer
- * reported them; {@link Builder#completionExecutor(Executor)} supplies another (the sink never shuts
- * down an executor it was given). Its queue holds at most one task per record in flight, which the
- * producer's {@code buffer.memory} bounds. If the executor rejects a task, the future is completed on
- * the reporting thread instead, so no outcome is lost.
+ * {@code iot-forwarder-ckafka-<name>-completion}; {@link Builder#completionExecutor(Executor)}
+ * supplies another (the sink never shuts down an executor it was given). The producer's outcomes wait
+ * in a queue that holds at most one entry per record in flight, which the producer's {@code
+ * buffer.memory} bounds; one drain task at a time, submitted once per burst of outcomes rather than
+ * once per record, completes them in the order the producer reported them, on any executor. If the
+ * executor rejects the task, the futures are completed on the reporting thread instead, so no outcome
+ * is lost.
  *
  * <p>The sink is thread-safe; one producer serves all threads. Cancelling a returned future does not
  * recall the record: Kafka may still write it.
@@ -166,6 +168,10 @@ public final class CkafkaSink implements Sink {
   private static final Logger log = LoggerFactory.getLogger(CkafkaSink.class);
 
   private static final Map<String, Object> PRODUCER_DEFAULTS = defaults();
+  /** The most outcomes one drain task completes before it hands the executor back. */
+  private static final int DRAIN_BATCH = 4096;
+  /** Outcomes completed, then unlinked from the pending list, under one lock. */
+  private static final int DRAIN_CHUNK = 256;
 
   private final String name;
   private final Producer<byte[], byte[]> producer;
@@ -183,7 +189,19 @@ public final class CkafkaSink implements Sink {
   private final String description;
   private final String secret;
 
-  private final Set<CompletableFuture<Void>> inFlight = ConcurrentHashMap.newKeySet();
+  /**
+   * The sends handed to the producer and not yet completed, oldest first, for {@link #flush()} and
+   * {@link #close()}: an intrusive list (no allocation, no hashing per send) that the drain task
+   * unlinks in chunks, one lock per chunk.
+   */
+  private final Object pendingLock = new Object();
+  private Delivery pendingHead;
+  private Delivery pendingTail;
+  private final ConcurrentLinkedQueue<Delivery> outcomes = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean draining = new AtomicBoolean();
+  private final Runnable drain = this::drainOutcomes;
+  /** The drain task's chunk; only the one drain task running at a time touches it. */
+  private final Delivery[] drained = new Delivery[DRAIN_CHUNK];
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile Throwable credentialFailure;
 
@@ -277,8 +295,8 @@ public final class CkafkaSink implements Sink {
               + message.seq() + " (sink '" + name + "'): " + e, name, e));
     }
     CompletableFuture<Void> future = new CompletableFuture<>();
-    inFlight.add(future);
     Delivery delivery = new Delivery(future, message, record.topic());
+    link(delivery);
     try {
       producer.send(record, delivery);
     } catch (RuntimeException e) {
@@ -302,13 +320,24 @@ public final class CkafkaSink implements Sink {
     return new ProducerRecord<>(topic, null, key, value, hs);
   }
 
-  /** The producer's callback for one record; moves the outcome to the completion executor. */
-  private final class Delivery implements Callback {
+  /**
+   * The producer's callback for one record. It does not complete the future on the producer's thread:
+   * it queues itself as the outcome, and the completion executor completes the queued outcomes in
+   * order (see {@link #handOver}).
+   */
+  private final class Delivery implements Callback, Runnable {
     private final CompletableFuture<Void> future;
     private final DeviceMessage message;
     private final String topic;
     private final Thread caller = Thread.currentThread();
     volatile boolean sendReturned;
+    // Written before the hand-over, read after it: the queue orders the two.
+    private Throwable exception;
+    private ForwardingException mapped;
+    // The pending list; guarded by pendingLock.
+    private Delivery prev;
+    private Delivery next;
+    private boolean linked;
 
     Delivery(CompletableFuture<Void> future, DeviceMessage message, String topic) {
       this.future = future;
@@ -322,26 +351,126 @@ public final class CkafkaSink implements Sink {
     }
 
     void finish(Throwable exception, boolean beforeEnqueue) {
-      Runnable complete;
-      if (exception == null) {
-        complete = () -> {
-          credentialFailure = null;
-          future.complete(null);
-          inFlight.remove(future);
-        };
-      } else {
-        ForwardingException mapped =
-            KafkaErrors.map(exception, name, topic, message, beforeEnqueue, secret);
-        complete = () -> {
-          noteFailure(exception);
-          future.completeExceptionally(mapped);
-          inFlight.remove(future);
-        };
+      if (exception != null) {
+        this.exception = exception;
+        this.mapped = KafkaErrors.map(exception, name, topic, message, beforeEnqueue, secret);
       }
-      try {
-        completions.execute(complete);
-      } catch (RejectedExecutionException e) {
-        complete.run();
+      handOver(this);
+    }
+
+    /** Completes the future: on the completion executor. */
+    @Override
+    public void run() {
+      if (exception == null) {
+        if (credentialFailure != null) {
+          credentialFailure = null;
+        }
+        future.complete(null);
+      } else {
+        noteFailure(exception);
+        future.completeExceptionally(mapped);
+      }
+    }
+  }
+
+  private void link(Delivery d) {
+    synchronized (pendingLock) {
+      d.prev = pendingTail;
+      if (pendingTail == null) {
+        pendingHead = d;
+      } else {
+        pendingTail.next = d;
+      }
+      pendingTail = d;
+      d.linked = true;
+    }
+  }
+
+  /** Under pendingLock. */
+  private void unlink(Delivery d) {
+    if (!d.linked) {
+      return;
+    }
+    if (d.prev == null) {
+      pendingHead = d.next;
+    } else {
+      d.prev.next = d.next;
+    }
+    if (d.next == null) {
+      pendingTail = d.prev;
+    } else {
+      d.next.prev = d.prev;
+    }
+    d.prev = null;
+    d.next = null;
+    d.linked = false;
+  }
+
+  /** The futures of the sends not yet completed, oldest first. */
+  private List<CompletableFuture<Void>> pendingFutures() {
+    List<CompletableFuture<Void>> list = new ArrayList<>();
+    synchronized (pendingLock) {
+      for (Delivery d = pendingHead; d != null; d = d.next) {
+        list.add(d.future);
+      }
+    }
+    return list;
+  }
+
+  /**
+   * Queues an outcome and makes sure a drain task is scheduled on the completion executor. The
+   * producer reports a whole batch of records at once; one task per burst rather than one per
+   * record keeps the hand-over cheap, and a single drain task at a time keeps the order in which the
+   * producer reported them, whatever executor the host gave. If the executor rejects the task, the
+   * outcomes are completed on the reporting thread instead, so none is lost.
+   */
+  private void handOver(Delivery outcome) {
+    outcomes.add(outcome);
+    if (!draining.get() && draining.compareAndSet(false, true)) {
+      schedule();
+    }
+  }
+
+  private void schedule() {
+    try {
+      completions.execute(drain);
+    } catch (RejectedExecutionException e) {
+      drain.run();
+    }
+  }
+
+  private void drainOutcomes() {
+    Delivery[] chunk = drained;
+    while (true) {
+      int total = 0;
+      int n;
+      do {
+        n = 0;
+        Delivery d;
+        while (n < chunk.length && (d = outcomes.poll()) != null) {
+          chunk[n++] = d;
+          try {
+            d.run();
+          } catch (RuntimeException | Error e) {
+            log.error("CKafka sink '{}': completing a send failed", name, e);
+          }
+        }
+        synchronized (pendingLock) {
+          for (int i = 0; i < n; i++) {
+            unlink(chunk[i]);
+          }
+        }
+        Arrays.fill(chunk, 0, n, null);
+        total += n;
+        if (total >= DRAIN_BATCH && !outcomes.isEmpty()) {
+          // Give other tasks of a shared executor a turn; still the only drain task.
+          schedule();
+          return;
+        }
+      } while (n == chunk.length);
+      draining.set(false);
+      if (outcomes.isEmpty() || !draining.compareAndSet(false, true)) {
+        return;
       }
     }
   }
@@ -364,7 +493,7 @@ public final class CkafkaSink implements Sink {
    */
   @Override
   public CompletableFuture<Void> flush() {
-    List<CompletableFuture<Void>> pending = new ArrayList<>(inFlight);
+    List<CompletableFuture<Void>> pending = pendingFutures();
     CompletableFuture<Void> pushed = new CompletableFuture<>();
     try {
       flusher.execute(() -> {
@@ -435,7 +564,7 @@ public final class CkafkaSink implements Sink {
       if (ownsProducer) {
         producer.close(closeTimeout);
       } else {
-        CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new))
+        CompletableFuture.allOf(pendingFutures().toArray(CompletableFuture[]::new))
             .get(closeTimeout.toNanos(), TimeUnit.NANOSECONDS);
       }
     } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
@@ -455,10 +584,16 @@ public final class CkafkaSink implements Sink {
         Thread.currentThread().interrupt();
       }
     }
-    for (CompletableFuture<Void> f : new ArrayList<>(inFlight)) {
-      f.completeExceptionally(new RetriableForwardingException(
+    List<Delivery> left = new ArrayList<>();
+    synchronized (pendingLock) {
+      while (pendingHead != null) {
+        left.add(pendingHead);
+        unlink(pendingHead);
+      }
+    }
+    for (Delivery d : left) {
+      d.future.completeExceptionally(new RetriableForwardingException(
           "Sink '" + name + "' closed before Kafka acknowledged the record", name, null));
-      inFlight.remove(f);
     }
   }
 
@@ -654,8 +789,8 @@ public final class CkafkaSink implements Sink {
      * The executor that completes the returned futures (and so runs their non-async continuations).
      * Default: a thread the sink owns, {@code iot-forwarder-ckafka-<name>-completion}, shut down by
      * {@link CkafkaSink#close()}. An executor given here is never shut down by the sink. It must not
-     * be the producer's I/O thread, and should run tasks in order if callers rely on completion
-     * order.
+     * be the producer's I/O thread. The sink runs one task on it at a time, so futures complete in the
+     * order the producer reported them on any executor.
      *
      * @param executor the executor
      * @return this builder
