@@ -2,6 +2,8 @@ package dev.iotforwarder.benchmarks;
 
 import dev.iotforwarder.DeviceMessage;
 import dev.iotforwarder.Forwarder;
+import dev.iotforwarder.ForwarderBuilder;
+import dev.iotforwarder.LaneOptions;
 import dev.iotforwarder.SinkStats;
 import dev.iotforwarder.ckafka.CkafkaSink;
 import dev.iotforwarder.testkit.LocalKafka;
@@ -103,6 +105,7 @@ final class KafkaScenario {
         new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
       p.send(new ProducerRecord<>(topic, keys[0], envelopes[0])).get(30, TimeUnit.SECONDS);
       int len = envelopes.length;
+      ThreadCpu cpu = new ThreadCpu();
       long t0 = System.nanoTime();
       for (int i = 0; i < n; i++) {
         int k = i % len;
@@ -115,6 +118,9 @@ final class KafkaScenario {
       p.flush();
       long t1 = System.nanoTime();
       rate = n / ((t1 - t0) / 1e9);
+      if (settings.threads) {
+        System.out.println("  raw " + Series.rate(rate) + " msg/s, " + cpu.report());
+      }
     }
     check(topic, n + 1, failures.get());
     return rate;
@@ -129,9 +135,10 @@ final class KafkaScenario {
         .build();
     double rate;
     SinkStats stats;
-    try (Forwarder f = Forwarder.builder().route(sink).build()) {
+    try (Forwarder f = forwarder(settings, sink)) {
       f.forward(pool[0]).get(30, TimeUnit.SECONDS);
       int len = pool.length;
+      ThreadCpu cpu = new ThreadCpu();
       long t0 = System.nanoTime();
       for (int i = 0; i < n; i++) {
         f.forward(pool[i % len]);
@@ -141,6 +148,9 @@ final class KafkaScenario {
       }
       long t1 = System.nanoTime();
       rate = n / ((t1 - t0) / 1e9);
+      if (settings.threads) {
+        System.out.println("  forwarder " + Series.rate(rate) + " msg/s, " + cpu.report());
+      }
       stats = f.stats().sink("kafka");
     }
     if (stats.succeeded() != n + 1) {
@@ -149,6 +159,14 @@ final class KafkaScenario {
     }
     check(topic, n + 1, stats.failed());
     return rate;
+  }
+
+  static Forwarder forwarder(Settings settings, CkafkaSink sink) {
+    ForwarderBuilder b = Forwarder.builder().route(sink);
+    if (settings.laneMaxInFlight > 0) {
+      b.laneDefaults(LaneOptions.builder().maxInFlight(settings.laneMaxInFlight).build());
+    }
+    return b.build();
   }
 
   /** The topic holds exactly the records sent, then is deleted to keep the disk small. */

@@ -76,7 +76,7 @@ final class LatencyScenario {
         .topic(topic).build();
     long[] latencies = new long[n];
     CountDownLatch done = new CountDownLatch(n);
-    try (Forwarder f = Forwarder.builder().route(sink).build()) {
+    try (Forwarder f = KafkaScenario.forwarder(settings, sink)) {
       f.forward(pool[0]).get(30, TimeUnit.SECONDS);
       pace(n, (i, due) -> f.forward(pool[i % pool.length]).whenComplete((r, e) -> {
         latencies[i] = e == null ? System.nanoTime() - due : -1;

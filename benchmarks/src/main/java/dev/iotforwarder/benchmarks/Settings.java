@@ -25,6 +25,10 @@ final class Settings {
   int latencyMessages = 500_000;
   double latencyFraction = 0.5;
   boolean smoke;
+  /** Experiments only: LaneOptions.maxInFlight of the forwarder's Kafka lane; 0 = the default. */
+  int laneMaxInFlight;
+  /** Print the CPU time of each thread group per round. */
+  boolean threads;
 
   static String usage() {
     return String.join("\n",
@@ -40,6 +44,7 @@ final class Settings {
         "  --memory-max-bytes N   LaneOptions.maxBytes of the memory run (default 67108864)",
         "  --slow-sink-rate R     acknowledgements per second of the slowed sink (default 100000)",
         "  --latency-messages N   messages of the latency run (default 500000)",
+        "  --threads              print the CPU time of each thread group per round (diagnostics)",
         "  --smoke                tiny counts: checks that everything runs, measures nothing");
   }
 
@@ -59,6 +64,10 @@ final class Settings {
         s.memoryMaxBytes = 1024 * 1024;
         s.slowSinkRate = 20_000;
         s.latencyMessages = 2_000;
+        continue;
+      }
+      if (a.equals("--threads")) {
+        s.threads = true;
         continue;
       }
       if (a.equals("--help") || a.equals("-h")) {
@@ -89,6 +98,7 @@ final class Settings {
         case "--memory-max-bytes" -> s.memoryMaxBytes = Long.parseLong(v);
         case "--slow-sink-rate" -> s.slowSinkRate = Double.parseDouble(v);
         case "--latency-messages" -> s.latencyMessages = Integer.parseInt(v);
+        case "--lane-max-in-flight" -> s.laneMaxInFlight = Integer.parseInt(v);
         default -> throw new IllegalArgumentException("unknown option " + a + "\n" + usage());
       }
     }
@@ -113,6 +123,7 @@ final class Settings {
     m.put("memoryInputRate", memoryInputRate);
     m.put("latencyMessages", latencyMessages);
     m.put("latencyFractionOfMaxRate", latencyFraction);
+    m.put("laneMaxInFlight", laneMaxInFlight == 0 ? "default" : laneMaxInFlight);
     return m;
   }
 }
