@@ -11,7 +11,6 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Random;
 import java.util.concurrent.ThreadFactory;
 
@@ -117,7 +116,11 @@ public final class ForwarderBuilder {
    * @return this builder
    */
   public ForwarderBuilder deadLetter(DeadLetterSink deadLetter) {
-    this.deadLetter = Objects.requireNonNull(deadLetter, "deadLetter == null");
+    if (deadLetter == null) {
+      problems.add("deadLetter == null");
+    } else {
+      this.deadLetter = deadLetter;
+    }
     return this;
   }
 
@@ -128,7 +131,7 @@ public final class ForwarderBuilder {
    * @return this builder
    */
   public ForwarderBuilder deadLetter(Sink deadLetter) {
-    return deadLetter(DeadLetterSink.of(Objects.requireNonNull(deadLetter, "deadLetter == null")));
+    return deadLetter(deadLetter == null ? null : DeadLetterSink.of(deadLetter));
   }
 
   /**
@@ -139,7 +142,11 @@ public final class ForwarderBuilder {
    * @return this builder
    */
   public ForwarderBuilder laneDefaults(LaneOptions options) {
-    this.laneDefaults = Objects.requireNonNull(options, "options == null");
+    if (options == null) {
+      problems.add("laneDefaults == null");
+    } else {
+      this.laneDefaults = options;
+    }
     return this;
   }
 
@@ -151,9 +158,15 @@ public final class ForwarderBuilder {
    * @return this builder
    */
   public ForwarderBuilder lane(String sinkName, LaneOptions options) {
-    laneOptions.put(
-        Objects.requireNonNull(sinkName, "sinkName == null"),
-        Objects.requireNonNull(options, "options == null"));
+    if (sinkName == null) {
+      problems.add("lane sinkName == null");
+    }
+    if (options == null) {
+      problems.add("lane options for " + sinkName + " == null");
+    }
+    if (sinkName != null && options != null) {
+      laneOptions.put(sinkName, options);
+    }
     return this;
   }
 
@@ -164,7 +177,11 @@ public final class ForwarderBuilder {
    * @return this builder
    */
   public ForwarderBuilder listener(ForwarderListener listener) {
-    listeners.add(Objects.requireNonNull(listener, "listener == null"));
+    if (listener == null) {
+      problems.add("listener == null");
+    } else {
+      listeners.add(listener);
+    }
     return this;
   }
 
@@ -176,7 +193,11 @@ public final class ForwarderBuilder {
    * @return this builder
    */
   public ForwarderBuilder threadFactory(ThreadFactory threadFactory) {
-    this.threadFactory = Objects.requireNonNull(threadFactory, "threadFactory == null");
+    if (threadFactory == null) {
+      problems.add("threadFactory == null");
+    } else {
+      this.threadFactory = threadFactory;
+    }
     return this;
   }
 
@@ -187,7 +208,11 @@ public final class ForwarderBuilder {
    * @return this builder
    */
   public ForwarderBuilder clock(Clock clock) {
-    this.clock = Objects.requireNonNull(clock, "clock == null");
+    if (clock == null) {
+      problems.add("clock == null");
+    } else {
+      this.clock = clock;
+    }
     return this;
   }
 
@@ -198,7 +223,11 @@ public final class ForwarderBuilder {
    * @return this builder
    */
   public ForwarderBuilder random(Random random) {
-    this.random = Objects.requireNonNull(random, "random == null");
+    if (random == null) {
+      problems.add("random == null");
+    } else {
+      this.random = random;
+    }
     return this;
   }
 
