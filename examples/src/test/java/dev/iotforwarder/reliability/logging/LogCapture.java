@@ -37,7 +37,12 @@ public final class LogCapture {
       "org.apache.kafka.snapshot", "org.apache.kafka.network", "org.apache.kafka.security",
       "org.apache.kafka.timeline", "org.apache.kafka.logger", "org.apache.kafka.jmh",
       "org.apache.kafka.common.utils.Mx", "org.apache.kafka.storage");
+  /** System property: a regular expression; captured lines below WARN that match it are echoed too. */
+  public static final String ECHO_PROPERTY = "reliability.log.echo";
+
   private static final int RECENT = 4000;
+  private static final java.util.regex.Pattern ECHO = System.getProperty(ECHO_PROPERTY) == null ? null
+      : java.util.regex.Pattern.compile(System.getProperty(ECHO_PROPERTY));
 
   private static final Map<Level, LongAdder> COUNTS = new EnumMap<>(Level.class);
   private static final ArrayDeque<String> RECENT_LINES = new ArrayDeque<>(RECENT);
@@ -72,7 +77,7 @@ public final class LogCapture {
       }
       RECENT_LINES.addLast(line);
     }
-    if (level.toInt() >= Level.WARN.toInt()) {
+    if (level.toInt() >= Level.WARN.toInt() || ECHO != null && ECHO.matcher(line).find()) {
       System.err.println(line);
       if (trace != null) {
         System.err.print(trace);
