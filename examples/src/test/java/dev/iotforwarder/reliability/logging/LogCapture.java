@@ -48,6 +48,7 @@ public final class LogCapture {
   private static final ArrayDeque<String> RECENT_LINES = new ArrayDeque<>(RECENT);
   private static final List<String> LEAKS = Collections.synchronizedList(new ArrayList<>());
   private static final LongAdder SCANNED = new LongAdder();
+  private static final Map<String, LongAdder> WATCHED = new java.util.concurrent.ConcurrentHashMap<>();
 
   static {
     for (Level l : Level.values()) {
@@ -70,7 +71,13 @@ public final class LogCapture {
     COUNTS.get(level).increment();
     String line = level + " [" + Thread.currentThread().getName() + "] " + logger + " - " + message;
     String trace = throwable == null ? null : stackTrace(throwable);
-    check("log line", trace == null ? line : line + "\n" + trace);
+    String all = trace == null ? line : line + "\n" + trace;
+    check("log line", all);
+    WATCHED.forEach((needle, count) -> {
+      if (all.contains(needle)) {
+        count.increment();
+      }
+    });
     synchronized (RECENT_LINES) {
       if (RECENT_LINES.size() == RECENT) {
         RECENT_LINES.pollFirst();
@@ -148,6 +155,21 @@ public final class LogCapture {
     synchronized (LEAKS) {
       return List.copyOf(LEAKS);
     }
+  }
+
+  /**
+   * Counts, from now on, the captured events (with their stack traces) that contain a text.
+   *
+   * @param needle the text
+   */
+  public static void watch(String needle) {
+    WATCHED.computeIfAbsent(needle, n -> new LongAdder());
+  }
+
+  /** @return how many captured events contained the watched text since {@link #watch} */
+  public static long watched(String needle) {
+    LongAdder a = WATCHED.get(needle);
+    return a == null ? 0 : a.sum();
   }
 
   /** @return how many log events were captured at this level */
