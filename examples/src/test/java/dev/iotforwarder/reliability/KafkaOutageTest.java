@@ -57,7 +57,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class KafkaOutageTest {
   static final int DEVICES = 1_000;
   static final int RATE = Integer.getInteger("reliability.kafka.rate", 1_000);
-  static final int OUTAGE_SECONDS = Integer.getInteger("reliability.kafka.outageSeconds", 10);
+  static final int OUTAGE_SECONDS = Integer.getInteger("reliability.kafka.outageSeconds", 30);
   static final int BEFORE_SECONDS = 3;
   static final int AFTER_SECONDS = 5;
   static final int BUFFER = Math.max(2_000, RATE * 4);
