@@ -38,8 +38,22 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(ReliabilityExtension.class)
 class BuilderArgumentsTest {
 
+  private static final java.util.concurrent.atomic.AtomicInteger CHECKS = new java.util.concurrent.atomic.AtomicInteger();
+  private static final java.util.concurrent.atomic.AtomicInteger PROBLEMS = new java.util.concurrent.atomic.AtomicInteger();
+  private static final long START = System.nanoTime();
+
+  @org.junit.jupiter.api.AfterAll
+  static void report() {
+    Figures.report(new Figures.Row("Builders", CHECKS.get(), 0, 0, "n/a", 0, Sampler.heapUsed() >> 20,
+        Duration.ofNanos(System.nanoTime() - START), "14 public builders (core, sink-cmq, sink-ckafka, testkit), "
+            + CHECKS.get() + " builds with " + PROBLEMS.get() + " bad settings in all: each build threw one"
+            + " IllegalArgumentException naming every bad setting"));
+  }
+
   /** Runs {@code build}, expects one IllegalArgumentException naming every fragment, and returns it. */
   private static IllegalArgumentException listsEvery(Supplier<?> build, String... fragments) {
+    CHECKS.incrementAndGet();
+    PROBLEMS.addAndGet(fragments.length);
     Throwable t = catchThrowable(build::get);
     assertThat(t).as("build() of a builder with %d bad settings", fragments.length)
         .isExactlyInstanceOf(IllegalArgumentException.class);

@@ -97,6 +97,7 @@ class ShutdownUnderLoadTest {
     DeadLetters dlq = new DeadLetters();
     ConcurrentLinkedQueue<CompletableFuture<ForwardResult>> futures = new ConcurrentLinkedQueue<>();
     AtomicLong afterClose = new AtomicLong();
+    AtomicLong afterCloseNotFailed = new AtomicLong();
     try (LocalCmq cmq = LocalCmq.builder().credentials(Secrets.CMQ_SECRET_ID, Secrets.CMQ_SECRET_KEY)
         .requestLogCapacity(0).start().createQueue("q")) {
       cmq.faultRate(0.5, round, List.of("BatchSendMessage"), Fault.httpStatus(500), Fault.httpStatus(503),
@@ -136,10 +137,14 @@ class ShutdownUnderLoadTest {
               int device = id * 250 + (int) (seq % 250);
               DeviceMessage m = seq % 7 == 0 ? Devices.status(device, seq) : Devices.publish(device, seq, 64);
               seq++;
+              boolean closed = System.nanoTime() > closedAt[0];
               CompletableFuture<ForwardResult> f = forwarder.forward(m);
               futures.add(f);
-              if (System.nanoTime() > closedAt[0]) {
+              if (closed) {
                 afterClose.incrementAndGet();
+                if (!f.isCompletedExceptionally()) {
+                  afterCloseNotFailed.incrementAndGet();
+                }
               }
             }
             next += TimeUnit.MILLISECONDS.toNanos(5);
@@ -186,6 +191,7 @@ class ShutdownUnderLoadTest {
       }
       assertThat(sampler.failures()).as("stats balanced in every snapshot").isEmpty();
       assertThat(afterClose.get()).as("forward() calls made after close() returned").isPositive();
+      assertThat(afterCloseNotFailed.get()).as("forward() after close() returned a future not already failed").isZero();
       Await.until("no iot-forwarder thread left", Duration.ofSeconds(15), () -> Threads.library().isEmpty());
       assertThat(dlq.isClosed()).as("the dead-letter sink was closed").isTrue();
       System.out.printf("[shutdown] round %d: %d forwarded (%d after close), %d delivered to all their sinks, %d dead"
