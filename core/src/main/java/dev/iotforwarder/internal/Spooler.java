@@ -119,7 +119,6 @@ final class Spooler {
   private long rejected;
   private long corruptSkipped;
   private long tornTails;
-  private long unloggedDrops;
 
   private record Waiter(long lsn, CompletableFuture<Void> accepted) {}
 
@@ -408,15 +407,17 @@ final class Spooler {
     LOG.error("Spool {}: {} recovered messages were routed only to sinks that are no longer"
         + " configured; they go to the dead-letter sink {}", dir, orphans.size(),
         pipeline.deadLetterName());
+    SegmentReader r = null;
+    Segment seg = null;
     for (long[] o : orphans) {
-      Segment seg;
-      lock.lock();
       try {
-        seg = segments.get(o[0]);
-      } finally {
-        lock.unlock();
-      }
-      try (SegmentReader r = SegmentReader.open(seg.path)) {
+        if (seg == null || seg.id != o[0]) {
+          if (r != null) {
+            r.close();
+          }
+          seg = segments.get(o[0]); // no other thread runs yet
+          r = SegmentReader.open(seg.path);
+        }
         if (r.next(o[1], seg.end) instanceof SegmentReader.Record rec) {
           SpooledRecord sr = RecordCodec.decode(rec.seq(), rec.body(), rec.offset(), rec.end());
           for (String sink : sr.sinks()) {
@@ -433,6 +434,13 @@ final class Spooler {
         }
       } catch (IOException | RuntimeException e) {
         LOG.error("Spool {}: could not read a recovered message for the dead-letter sink", dir, e);
+      }
+    }
+    if (r != null) {
+      try {
+        r.close();
+      } catch (IOException ignored) {
+        // read-only
       }
     }
     orphans.clear();
@@ -739,7 +747,6 @@ final class Spooler {
     s.done.set(0, span);
     pending -= s.pending;
     dropped += s.pending;
-    unloggedDrops += s.pending;
     s.pending = 0;
     segments.remove(s.id);
     diskBytes -= s.bytes;
@@ -799,19 +806,9 @@ final class Spooler {
     } catch (IOException e) {
       LOG.warn("Spool {}: could not delete dropped segment {}", dir, s.path, e);
     }
-    long total;
-    lock.lock();
-    try {
-      total = unloggedDrops;
-      unloggedDrops = 0;
-    } finally {
-      lock.unlock();
-    }
-    if (total > 0) {
-      LOG.warn("Spool {} full ({} bytes): dropped {} Publish messages waiting on disk (segment {};"
-          + " full policy DROP_OLDEST); they go to the dead-letter sink {}", dir,
-          options.maxDiskBytes(), n, s.path.getFileName(), pipeline.deadLetterName());
-    }
+    LOG.warn("Spool {} full ({} bytes): dropped {} Publish messages waiting on disk (segment {};"
+        + " full policy DROP_OLDEST); they go to the dead-letter sink {}", dir,
+        options.maxDiskBytes(), n, s.path.getFileName(), pipeline.deadLetterName());
   }
 
   // ---------------------------------------------------------------- outcomes (lane threads)
@@ -855,8 +852,12 @@ final class Spooler {
     pending--;
     completed++;
     keptSeqs.remove(seq);
-    if (seg.pending == 0 && seg.sealed) {
-      deleteSegment(seg);
+    if (seg.pending == 0) {
+      if (seg.sealed) {
+        deleteSegment(seg);
+      } else {
+        space.signalAll(); // a full spool can now roll the active segment away
+      }
     }
     signalProgress();
   }
