@@ -18,7 +18,8 @@ import java.time.Duration;
  * so the parent knows which messages the spool promised to deliver. Then it flushes, prints {@code
  * STATS ...} and closes. The parent may kill it at any moment.
  *
- * <p>Arguments: spoolDir cmqUrl secretId secretKey queue first count
+ * <p>Arguments: spoolDir cmqUrl secretId secretKey queue first count [hold]. With {@code hold}, it
+ * waits for a line on stdin after printing {@code START}, holding the spool directory.
  */
 public final class SpoolCrashChild {
   static final int DEVICES = 25;
@@ -58,6 +59,10 @@ public final class SpoolCrashChild {
       SpoolStats start = forwarder.stats().spool();
       line(out, "START recovered=" + start.recovered() + " corruptSkipped=" + start.corruptSkipped()
           + " tornTails=" + start.tornTails());
+      if (args.length > 7 && args[7].equals("hold")) {
+        new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.US_ASCII))
+            .readLine();
+      }
       for (long id = first; id < first + count; id++) {
         long done = id;
         forwarder.submit(message(id)).accepted().thenRun(() -> line(out, "A " + done));

@@ -1,9 +1,11 @@
 package dev.iotforwarder.cmq;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.iotforwarder.DeviceMessage;
 import dev.iotforwarder.EnvelopeCodec;
+import dev.iotforwarder.Forwarder;
 import dev.iotforwarder.testkit.LocalCmq;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -24,6 +26,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -98,15 +101,55 @@ class SpoolCrashTest {
 
   private static Child start(Path spool, String queue, long first, int count, Path log)
       throws IOException {
+    return start(spool, queue, first, count, log, List.of());
+  }
+
+  private static Child start(Path spool, String queue, long first, int count, Path log,
+      List<String> extra) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = List.of(java, "-Xmx256m", "-XX:+UseSerialGC",
+    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC",
         "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
         "-cp", System.getProperty("java.class.path"), SpoolCrashChild.class.getName(),
         spool.toString(), cmq.url(), cmq.secretId(), cmq.secretKey(), queue,
-        Long.toString(first), Integer.toString(count));
+        Long.toString(first), Integer.toString(count)));
+    cmd.addAll(extra);
     ProcessBuilder pb = new ProcessBuilder(cmd)
         .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
     return new Child(pb.start());
+  }
+
+  @Test
+  @DisplayName("a forwarder in another process holds the spool: build() here fails and names it")
+  void theSpoolDirectoryBelongsToOneProcess() throws Exception {
+    String queue = "lock";
+    cmq.createQueue(queue);
+    Path work = Files.createTempDirectory("spool-lock");
+    Path spool = work.resolve("spool");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+    Child holder = start(spool, queue, 0, 1, work.resolve("child.log"), List.of("hold"));
+    try {
+      String line = holder.next(deadline);
+      assertThat(line).startsWith("START");
+      CmqSink sink = CmqSink.builder().endpoint(CmqEndpoint.of(cmq.url()))
+          .credentials(CmqCredentials.of(cmq.secretId(), cmq.secretKey())).queue(queue).build();
+      assertThatThrownBy(() -> Forwarder.builder().route(sink).spool(spool).build())
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("is in use by another forwarder (process " + holder.process.pid() + ")");
+      sink.close();
+      holder.process.getOutputStream().write('\n');
+      holder.process.getOutputStream().flush();
+      assertThat(holder.process.waitFor(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
+      assertThat(holder.process.exitValue()).isZero();
+      try (Forwarder again = Forwarder.builder().route(CmqSink.builder()
+          .endpoint(CmqEndpoint.of(cmq.url()))
+          .credentials(CmqCredentials.of(cmq.secretId(), cmq.secretKey())).queue(queue).build())
+          .spool(spool).build()) {
+        assertThat(again.stats().spool().pending()).isZero();
+      }
+    } finally {
+      holder.process.destroyForcibly();
+    }
+    deleteTree(work);
   }
 
   @ParameterizedTest(name = "killed after {0} accepted messages")
