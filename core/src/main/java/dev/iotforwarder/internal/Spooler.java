@@ -296,6 +296,10 @@ final class Spooler {
     for (long id : ids) {
       maxId = Math.max(maxId, id);
       Path path = dir.resolve(SpoolFormat.segmentName(id));
+      if (Files.size(path) == 0) { // created, then the process died before the header was written
+        Files.delete(path);
+        continue;
+      }
       Segment seg = new Segment(id, path);
       long below = doneBelow;
       long[] maxSeen = {maxSeq};
@@ -381,16 +385,21 @@ final class Spooler {
   /** Starts replaying and intake: every lane starts behind if anything was recovered. */
   void start(Pipeline pipeline, Lane[] lanes, Map<String, Lane> lanesByName,
       NamedThreadFactory threads) {
-    this.pipeline = pipeline;
-    this.lanesByName = lanesByName;
-    this.feeds = new Feed[lanes.length];
-    long first = segments.firstKey();
-    for (int i = 0; i < lanes.length; i++) {
-      Feed f = new Feed(lanes[i]);
-      f.caughtUp = recovered == 0;
-      f.segId = first;
-      f.offset = HEADER;
-      feeds[i] = f;
+    lock.lock();
+    try {
+      this.pipeline = pipeline;
+      this.lanesByName = lanesByName;
+      this.feeds = new Feed[lanes.length];
+      long first = segments.firstKey();
+      for (int i = 0; i < lanes.length; i++) {
+        Feed f = new Feed(lanes[i]);
+        f.caughtUp = recovered == 0;
+        f.segId = first;
+        f.offset = HEADER;
+        feeds[i] = f;
+      }
+    } finally {
+      lock.unlock();
     }
     dropOrphans();
     feeder = threads.newThread("iot-forwarder-spool-feeder", this::feedLoop);
