@@ -25,11 +25,14 @@ import java.util.stream.Stream;
  * acknowledges at once, without a spool and with each fsync policy, for a pipelined producer (1 and 4
  * threads, up to 20,000 messages outstanding each) and for a producer that waits for each message's
  * accepted stage before the next (the latency a gateway sees before it may acknowledge its device).
- * Prints a Markdown table. Not a test; run it with
+ * Prints a Markdown table. Not a test; run it from the repository root with (see {@code
+ * docs/performance.md})
  *
  * <pre>
- * mvn -q -pl core test-compile exec:java -Dexec.classpathScope=test \
- *     -Dexec.mainClass=dev.iotforwarder.bench.SpoolThroughput [-Dexec.args="200000 target/spool-bench"]
+ * mvn -q -pl core test-compile dependency:build-classpath \
+ *     -Dmdep.outputFile=target/test.classpath -Dmdep.includeScope=test
+ * java -cp core/target/classes:core/target/test-classes:$(cat core/target/test.classpath) \
+ *     dev.iotforwarder.bench.SpoolThroughput 200000 core/target/spool-bench
  * </pre>
  *
  * <p>Arguments: messages per pipelined run (default 200,000), spool directory parent (default
