@@ -99,8 +99,8 @@ final class Delivery {
     synchronized (this) {
       if (failure == null) {
         failure = error;
-      } else {
-        failure.addSuppressed(error);
+      } else if (error != failure) {
+        failure.addSuppressed(error); // an exception cannot suppress itself
       }
     }
     arrive();

@@ -57,6 +57,8 @@ public final class Pipeline implements Forwarder {
   public Pipeline(ForwarderConfig config) {
     this.spooler = config.spoolDirectory() == null ? null : Spooler.open(
         config.spoolDirectory(), config.spoolOptions(), config.sinksByName().keySet());
+    boolean built = false;
+    try {
     this.listeners = new Listeners(config.listeners());
     this.clock = config.clock();
     this.random = config.random();
@@ -90,6 +92,12 @@ public final class Pipeline implements Forwarder {
     }
     if (spooler != null) {
       spooler.start(this, lanes, lanesByName, threads);
+    }
+      built = true;
+    } finally {
+      if (!built && spooler != null) {
+        spooler.abandon(); // release the directory lock, or the next build() would be refused
+      }
     }
   }
 

@@ -256,6 +256,11 @@ final class Spooler {
     }
   }
 
+  /** Releases the writer and the directory lock after a failed open or a failed build. */
+  void abandon() {
+    closeQuietly();
+  }
+
   private void closeQuietly() {
     try {
       if (writer != null) {
