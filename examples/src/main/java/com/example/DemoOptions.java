@@ -50,7 +50,7 @@ public record DemoOptions(
         --kafka-outage-seconds S  stop the Kafka broker a third of the way in and restart it
                                   S seconds later, 0 to 90                    (default 0)
         --seed N                  seed of the simulation                      (default 20261126)
-        --verbose                 show the library's log lines
+        --verbose                 show the library's log lines (DEBUG) and Kafka's warnings
         --help                    show this help
 
       Exit status: 0 all checks passed; 1 a check failed (lost, reordered or altered messages);
