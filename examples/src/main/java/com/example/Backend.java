@@ -7,10 +7,11 @@ import dev.iotforwarder.cmq.CmqReceiver;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -33,9 +34,8 @@ final class Backend implements AutoCloseable {
   private final Map<String, Stream> kafkaStreams;
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final Thread kafkaThread;
-  private final Map<CmqReceiver, Stream> receivers = new java.util.LinkedHashMap<>();
+  private final Map<CmqReceiver, Stream> receivers = new LinkedHashMap<>();
   private final List<Stream> streams = new ArrayList<>();
-  private final AtomicLong kafkaErrors = new AtomicLong();
   private volatile boolean running = true;
 
   /**
@@ -48,7 +48,7 @@ final class Backend implements AutoCloseable {
    */
   Backend(Map<String, Object> kafkaProperties, Map<String, Map.Entry<Integer, Stream>> kafkaTopics,
       CmqClient cmqClient, Map<String, Stream> cmqQueues) {
-    this.kafkaStreams = new java.util.HashMap<>();
+    this.kafkaStreams = new HashMap<>();
     List<TopicPartition> partitions = new ArrayList<>();
     kafkaTopics.forEach((topic, e) -> {
       kafkaStreams.put(topic, e.getValue());
@@ -57,7 +57,7 @@ final class Backend implements AutoCloseable {
         partitions.add(new TopicPartition(topic, p));
       }
     });
-    Map<String, Object> props = new java.util.HashMap<>(kafkaProperties);
+    Map<String, Object> props = new HashMap<>(kafkaProperties);
     props.put("client.id", "demo-backend");
     props.put("auto.offset.reset", "earliest");
     props.put("enable.auto.commit", "false");
@@ -101,7 +101,6 @@ final class Backend implements AutoCloseable {
     } catch (WakeupException stopping) {
       // close() woke the consumer up
     } catch (RuntimeException e) {
-      kafkaErrors.incrementAndGet();
       System.err.println("demo: the Kafka consumer failed: " + e);
     } finally {
       consumer.close(Duration.ofSeconds(5));
@@ -177,9 +176,5 @@ final class Backend implements AutoCloseable {
     }
     // A body the receiver could not decode stays in the queue; count it against its stream.
     receivers.forEach((receiver, stream) -> stream.undecodable(receiver.decodeFailureCount()));
-  }
-
-  long kafkaErrors() {
-    return kafkaErrors.get();
   }
 }

@@ -3,6 +3,7 @@ package com.example;
 import dev.iotforwarder.DeviceMessage;
 import dev.iotforwarder.StatusEvent;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -80,7 +81,7 @@ final class Fleet {
     // Devices online now, in an array with swap-remove, so a random online device is O(1).
     int[] online = new int[devices];
     int[] slot = new int[devices];
-    java.util.Arrays.fill(slot, -1);
+    Arrays.fill(slot, -1);
     int onlineCount = 0;
     for (int i = 0; i < messages; i++) {
       int remaining = messages - i;

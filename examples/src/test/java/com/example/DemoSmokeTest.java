@@ -47,12 +47,12 @@ class DemoSmokeTest {
   }
 
   @Test
-  @DisplayName("loses nothing when half the CMQ sends fail and the Kafka broker goes down for a second")
+  @DisplayName("loses nothing when 30 % of the CMQ sends fail and the Kafka broker goes down for a second")
   void faultsAndOutageLoseNothing() {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     Demo.Result result = Demo.execute(new String[] {"--messages", "3000", "--devices", "60",
-        "--cmq-fault-rate", "0.5", "--kafka-outage-seconds", "1"}, print(out), print(err), false);
+        "--cmq-fault-rate", "0.3", "--kafka-outage-seconds", "1"}, print(out), print(err), false);
     String output = out.toString(StandardCharsets.UTF_8);
 
     assertThat(result.exitCode()).as(output + err.toString(StandardCharsets.UTF_8)).isZero();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.iotforwarder.DeviceMessage;
 import dev.iotforwarder.EnvelopeCodec;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.DisplayName;
@@ -80,7 +81,7 @@ class FleetTest {
       products.add(m.productName());
       assertThat(new BigInteger(m.deviceId())).isGreaterThan(BigInteger.TWO.pow(53));
       if (!m.isStatus()) {
-        assertThat(new String(m.payload(), java.nio.charset.StandardCharsets.UTF_8)).startsWith("{\"ts\":").endsWith("}");
+        assertThat(new String(m.payload(), StandardCharsets.UTF_8)).startsWith("{\"ts\":").endsWith("}");
         assertThat(m.payloadLen()).isBetween(60, 200);
       }
     }
