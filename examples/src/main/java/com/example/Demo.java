@@ -142,6 +142,10 @@ public final class Demo {
       // client's reconnect attempts while the broker is down on purpose (--kafka-outage-seconds),
       // which the demo reports itself. --verbose shows them.
       setIfAbsent("org.slf4j.simpleLogger.log.org.apache.kafka", "error");
+      // The admin client logs an ERROR when a partition it waits for is not ready yet, which
+      // LocalKafka.createTopic retries until it is (a gate against KAFKA-15591).
+      setIfAbsent("org.slf4j.simpleLogger.log.org.apache.kafka.clients.admin.internals.PartitionLeaderStrategy",
+          "off");
     }
   }
 
@@ -255,7 +259,7 @@ public final class Demo {
         try {
           Progress progress = new Progress(out, terminal, () -> progressLine(forwarder, backend));
           try {
-            phase = "forwarding";
+            phase = "sending";
             startNanos = System.nanoTime();
             Thread outage = forward(forwarder, kafka);
             forwardNanos = System.nanoTime() - startNanos;
@@ -264,9 +268,9 @@ public final class Demo {
             if (outage != null) {
               outage.join();
             }
-            phase = "reading back";
+            phase = "checking";
             boolean complete = backend.awaitComplete(Duration.ofSeconds(15));
-            phase = complete ? "done" : "gave up waiting";
+            phase = complete ? "done" : "gave up";
             if (!flushed) {
               out.println();
               out.println("demo: the forwarder did not drain within the flush timeout");
@@ -402,12 +406,20 @@ public final class Demo {
       }
     }
 
+    private long lastForwarded;
+    private long lastNanos = System.nanoTime();
+
+    /** The progress line; called by the progress thread only. */
     private String progressLine(Forwarder forwarder, Backend backend) {
       ForwarderStats s = forwarder.stats();
+      long now = System.nanoTime();
+      long count = forwarded.get();
+      double rate = (count - lastForwarded) / Math.max(1e-9, (now - lastNanos) / 1e9);
+      lastForwarded = count;
+      lastNanos = now;
       StringBuilder line = new StringBuilder(120);
-      line.append(String.format(Locale.ROOT, "%-12s %s/%s", phase, Progress.compact(forwarded.get()),
-          Progress.compact(fleet.messages())));
-      line.append(" | delivered");
+      line.append(String.format(Locale.ROOT, "%-8s %3d%% %s/s | delivered", phase,
+          count * 100 / fleet.messages(), Progress.compact(Math.round(rate))));
       long retries = 0;
       for (String sink : SINKS) {
         SinkStats st = s.sink(sink);
@@ -415,8 +427,7 @@ public final class Demo {
         retries += st.retries();
       }
       line.append(" | retries ").append(Progress.compact(retries));
-      line.append(" | read back ").append(Progress.compact(backend.unique())).append('/')
-          .append(Progress.compact(backend.expected()));
+      line.append(" | read back ").append(backend.unique() * 100 / Math.max(1, backend.expected())).append('%');
       if (kafkaDown) {
         line.append(" | Kafka DOWN");
       }

@@ -17,6 +17,7 @@ final class Progress implements AutoCloseable {
   private final Supplier<String> line;
   private final long start = System.nanoTime();
   private final ScheduledExecutorService timer;
+  private final int width = columns();
   private int lastLength;
   private boolean closed;
 
@@ -44,6 +45,9 @@ final class Progress implements AutoCloseable {
       text = "(progress unavailable: " + e + ")";
     }
     if (terminal) {
+      if (text.length() >= width) {
+        text = text.substring(0, width - 1); // a wrapped line could not be rewritten in place
+      }
       int pad = Math.max(0, lastLength - text.length());
       out.print("\r" + text + " ".repeat(pad));
       lastLength = text.length();
@@ -51,6 +55,16 @@ final class Progress implements AutoCloseable {
       out.printf(Locale.ROOT, "%6.1fs  %s%n", (System.nanoTime() - start) / 1e9, text);
     }
     out.flush();
+  }
+
+  /** The terminal's width if the shell exported {@code COLUMNS}, else 160. */
+  private static int columns() {
+    try {
+      String columns = System.getenv("COLUMNS");
+      return columns == null ? 160 : Math.max(40, Integer.parseInt(columns.trim()));
+    } catch (NumberFormatException e) {
+      return 160;
+    }
   }
 
   /** Stops the display, leaving the last state on screen (on a terminal). */

@@ -38,10 +38,12 @@ class DemoSmokeTest {
         .contains("sink", "sent", "delivered", "retried", "dead-lettered", "lost", "duplicates", "msg/s",
             "p50 ms", "p99 ms", "max ms")
         .containsPattern("(?m)^ckafka +2,000 +2,000 ")
-        .containsPattern("(?m)^  nothing lost +ok ")
+        .containsPattern("(?m)^  nothing lost +ok +2,[0-9]{3} of 2,[0-9]{3} envelopes read back")
         .containsPattern("(?m)^  per-device order +ok ")
         .containsPattern("(?m)^  envelopes byte-exact +ok ")
         .containsPattern("(?m)^  Status events complete +ok +50 of 50 devices")
+        .containsPattern("(?m)^  routing +ok ")
+        .containsPattern("(?m)^  forwarder counters +ok ")
         .contains("PASS")
         .doesNotContain("FAIL");
   }
