@@ -10,7 +10,7 @@ import java.util.concurrent.CompletableFuture;
  * try (Forwarder forwarder = Forwarder.builder()
  *     .route(MessageFilter.statusOnly(), cmqSink)
  *     .route(kafkaSink)
- *     .deadLetter(FileDeadLetterSink.create(Path.of("dead-letters.jsonl")))
+ *     .deadLetter(FileDeadLetterSink.open(Path.of("dead-letters.jsonl")))
  *     .build()) {
  *   forwarder.forward(message).whenComplete((result, error) -> ...);
  * }
