@@ -10,6 +10,7 @@ import dev.iotforwarder.LaneOptions;
 import dev.iotforwarder.MessageFilter;
 import dev.iotforwarder.OverflowPolicy;
 import dev.iotforwarder.RetryPolicy;
+import dev.iotforwarder.SpoolOptions;
 import dev.iotforwarder.ckafka.CkafkaSink;
 import dev.iotforwarder.cmq.CmqClient;
 import dev.iotforwarder.cmq.CmqCredentials;
@@ -45,7 +46,7 @@ class BuilderArgumentsTest {
   @org.junit.jupiter.api.AfterAll
   static void report() {
     Figures.report(new Figures.Row("Builders", CHECKS.get(), 0, 0, "n/a", 0, Sampler.heapUsed() >> 20,
-        Duration.ofNanos(System.nanoTime() - START), "14 public builders (core, sink-cmq, sink-ckafka, testkit), "
+        Duration.ofNanos(System.nanoTime() - START), "15 public builders (core, sink-cmq, sink-ckafka, testkit), "
             + CHECKS.get() + " builds with " + PROBLEMS.get() + " bad settings in all: each build threw one"
             + " IllegalArgumentException naming every bad setting"));
   }
@@ -99,7 +100,7 @@ class BuilderArgumentsTest {
   }
 
   @Test
-  @DisplayName("LaneOptions, RetryPolicy, EnvelopeCodec, DeviceMessage, MicroBatcher and FlakySink builders list every bad setting")
+  @DisplayName("LaneOptions, RetryPolicy, EnvelopeCodec, DeviceMessage, MicroBatcher, SpoolOptions and FlakySink builders list every bad setting")
   void coreBuilders() {
     listsEvery(() -> LaneOptions.builder().maxMessages(0).maxBytes(0).maxInFlight(0).threads(0)
             .publishOverflow(null).statusOverflow(null).blockTimeout(Duration.ofMillis(-1))
@@ -117,6 +118,11 @@ class BuilderArgumentsTest {
     listsEvery(() -> MicroBatcher.<String, String>builder().name(" ").maxCount(0).maxBytes(0)
             .maxLinger(Duration.ofDays(-1)).dispatcher(null).build(),
         "name", "maxCount", "maxBytes", "maxLinger", "dispatcher");
+    listsEvery(() -> SpoolOptions.builder().fsyncEvery(Duration.ZERO).segmentBytes(10).maxDiskBytes(5)
+            .fullPolicy(null).blockTimeout(Duration.ofSeconds(-1)).build(),
+        "fsyncInterval", "segmentBytes", "maxDiskBytes", "fullPolicy", "blockTimeout");
+    listsEvery(() -> Forwarder.builder().route(new RecordingSink("s")).spool(null, null).build(),
+        "spool directory == null", "spool options == null");
     listsEvery(() -> FlakySink.builder(null).retriableFailureRate(2).permanentFailureRate(-1)
             .latency(null, Duration.ZERO).build(),
         "name", "retriableFailureRate", "permanentFailureRate", "latency");
