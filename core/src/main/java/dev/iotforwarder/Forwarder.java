@@ -10,7 +10,7 @@ import java.util.concurrent.CompletableFuture;
  * try (Forwarder forwarder = Forwarder.builder()
  *     .route(MessageFilter.statusOnly(), cmqSink)
  *     .route(kafkaSink)
- *     .deadLetter(FileDeadLetterSink.create(Path.of("dead-letters.jsonl")))
+ *     .deadLetter(FileDeadLetterSink.open(Path.of("dead-letters.jsonl")))
  *     .build()) {
  *   forwarder.forward(message).whenComplete((result, error) -> ...);
  * }
@@ -34,6 +34,15 @@ import java.util.concurrent.CompletableFuture;
  * (named {@code iot-forwarder-<sink>-N}), never on a sink's I/O thread; filtered and rejected messages
  * complete on the caller's thread. Run slow continuations with the {@code *Async} methods of the
  * future.
+ *
+ * <p><b>Durability.</b> Without a spool, messages live in memory until their sinks acknowledge them,
+ * and a crash or restart loses them. With a {@link ForwarderBuilder#spool(java.nio.file.Path)
+ * spool}, each message is written to a local write-ahead log before it enters the lanes, removed once
+ * every routed sink acknowledged or dead-lettered it, and replayed after a crash or restart (in
+ * per-device order, before newer messages of the same device). {@link #submit(DeviceMessage)}
+ * reports the moment a message is safe in the spool ({@link Forwarding#accepted()}) as well as the
+ * end of its journey; {@link #forward(DeviceMessage)} reports only the end. Delivery stays
+ * at-least-once: a replayed message may already have reached a sink before the crash.
  */
 public interface Forwarder extends AutoCloseable {
 
@@ -57,8 +66,42 @@ public interface Forwarder extends AutoCloseable {
   CompletableFuture<ForwardResult> forward(DeviceMessage message);
 
   /**
+   * Forwards one message like {@link #forward(DeviceMessage)}, and also reports when the forwarder
+   * has taken responsibility for it: with a spool, once the message is durable in it. A gateway that
+   * must not lose a message acknowledges its device on {@link Forwarding#accepted()}:
+   *
+   * <pre>{@code
+   * forwarder.submit(message).accepted().whenComplete((ok, error) -> {
+   *   if (error == null) {
+   *     mqtt.puback(packetId);   // safe on disk: survives a crash from here on
+   *   }
+   * });
+   * }</pre>
+   *
+   * <p>{@code forward(m)} is {@code submit(m).completion()}. The default implementation, for
+   * forwarders other than the library's, treats a message as accepted as soon as {@code forward}
+   * returns without having failed it.
+   *
+   * @param message the message
+   * @return its two stages; after {@link #close()} both are already failed
+   * @throws NullPointerException if {@code message} is null
+   */
+  default Forwarding submit(DeviceMessage message) {
+    CompletableFuture<ForwardResult> completion = forward(message);
+    CompletableFuture<Void> accepted = new CompletableFuture<>();
+    completion.whenComplete((r, e) -> {
+      if (e != null) {
+        accepted.completeExceptionally(e);
+      }
+    });
+    accepted.complete(null);
+    return new Forwarding(accepted, completion);
+  }
+
+  /**
    * Waits until every message accepted before this call has completed its journey (delivered,
-   * failed or dead-lettered), asking each sink to push out what it buffers.
+   * failed or dead-lettered), asking each sink to push out what it buffers. With a spool, this
+   * includes the messages waiting in it, those replayed from an earlier run among them.
    *
    * @param timeout how long to wait at most
    * @return {@code true} if everything completed in time
@@ -77,6 +120,11 @@ public interface Forwarder extends AutoCloseable {
    * accepted, then fails whatever is left with a {@link ForwardingException} (and sends it to the
    * dead-letter sink), stops the forwarder's threads and closes the sinks it was given (unless told
    * not to). Never leaves a future pending. Idempotent.
+   *
+   * <p>With a spool, what is left is not dead-lettered: it stays in the spool, its futures fail
+   * with a {@link ForwardingException} that says so, and the next forwarder on the same directory
+   * sends it. Close then syncs the spool, records which messages are done, and releases the spool
+   * directory's lock.
    */
   @Override
   void close();

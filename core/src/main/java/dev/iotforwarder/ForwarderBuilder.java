@@ -4,6 +4,7 @@ import dev.iotforwarder.internal.ForwarderConfig;
 import dev.iotforwarder.internal.Pipeline;
 import dev.iotforwarder.spi.DeadLetterSink;
 import dev.iotforwarder.spi.Sink;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,7 +12,6 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Random;
 import java.util.concurrent.ThreadFactory;
 
@@ -32,6 +32,8 @@ public final class ForwarderBuilder {
   private Random random;
   private Duration closeTimeout = Duration.ofSeconds(30);
   private boolean closeSinks = true;
+  private Path spoolDirectory;
+  private SpoolOptions spoolOptions = SpoolOptions.DEFAULTS;
 
   ForwarderBuilder() {}
 
@@ -117,7 +119,11 @@ public final class ForwarderBuilder {
    * @return this builder
    */
   public ForwarderBuilder deadLetter(DeadLetterSink deadLetter) {
-    this.deadLetter = Objects.requireNonNull(deadLetter, "deadLetter == null");
+    if (deadLetter == null) {
+      problems.add("deadLetter == null");
+    } else {
+      this.deadLetter = deadLetter;
+    }
     return this;
   }
 
@@ -128,7 +134,7 @@ public final class ForwarderBuilder {
    * @return this builder
    */
   public ForwarderBuilder deadLetter(Sink deadLetter) {
-    return deadLetter(DeadLetterSink.of(Objects.requireNonNull(deadLetter, "deadLetter == null")));
+    return deadLetter(deadLetter == null ? null : DeadLetterSink.of(deadLetter));
   }
 
   /**
@@ -139,7 +145,11 @@ public final class ForwarderBuilder {
    * @return this builder
    */
   public ForwarderBuilder laneDefaults(LaneOptions options) {
-    this.laneDefaults = Objects.requireNonNull(options, "options == null");
+    if (options == null) {
+      problems.add("laneDefaults == null");
+    } else {
+      this.laneDefaults = options;
+    }
     return this;
   }
 
@@ -151,9 +161,15 @@ public final class ForwarderBuilder {
    * @return this builder
    */
   public ForwarderBuilder lane(String sinkName, LaneOptions options) {
-    laneOptions.put(
-        Objects.requireNonNull(sinkName, "sinkName == null"),
-        Objects.requireNonNull(options, "options == null"));
+    if (sinkName == null) {
+      problems.add("lane sinkName == null");
+    }
+    if (options == null) {
+      problems.add("lane options for " + sinkName + " == null");
+    }
+    if (sinkName != null && options != null) {
+      laneOptions.put(sinkName, options);
+    }
     return this;
   }
 
@@ -164,7 +180,11 @@ public final class ForwarderBuilder {
    * @return this builder
    */
   public ForwarderBuilder listener(ForwarderListener listener) {
-    listeners.add(Objects.requireNonNull(listener, "listener == null"));
+    if (listener == null) {
+      problems.add("listener == null");
+    } else {
+      listeners.add(listener);
+    }
     return this;
   }
 
@@ -176,7 +196,11 @@ public final class ForwarderBuilder {
    * @return this builder
    */
   public ForwarderBuilder threadFactory(ThreadFactory threadFactory) {
-    this.threadFactory = Objects.requireNonNull(threadFactory, "threadFactory == null");
+    if (threadFactory == null) {
+      problems.add("threadFactory == null");
+    } else {
+      this.threadFactory = threadFactory;
+    }
     return this;
   }
 
@@ -187,7 +211,11 @@ public final class ForwarderBuilder {
    * @return this builder
    */
   public ForwarderBuilder clock(Clock clock) {
-    this.clock = Objects.requireNonNull(clock, "clock == null");
+    if (clock == null) {
+      problems.add("clock == null");
+    } else {
+      this.clock = clock;
+    }
     return this;
   }
 
@@ -198,7 +226,11 @@ public final class ForwarderBuilder {
    * @return this builder
    */
   public ForwarderBuilder random(Random random) {
-    this.random = Objects.requireNonNull(random, "random == null");
+    if (random == null) {
+      problems.add("random == null");
+    } else {
+      this.random = random;
+    }
     return this;
   }
 
@@ -231,10 +263,63 @@ public final class ForwarderBuilder {
   }
 
   /**
-   * Builds and starts the forwarder.
+   * Turns on the durable spool in a directory, with {@link SpoolOptions#DEFAULTS}; see {@link
+   * #spool(Path, SpoolOptions)}. Default: no spool.
+   *
+   * @param directory the spool's directory (created if missing), on a local disk
+   * @return this builder
+   */
+  public ForwarderBuilder spool(Path directory) {
+    return spool(directory, SpoolOptions.DEFAULTS);
+  }
+
+  /**
+   * Turns on the durable spool: a write-ahead log on local disk in front of the sinks' lanes, so that
+   * forwarded messages survive a crash, a restart and a queue outage longer than the lanes' memory
+   * buffers. Default: no spool (messages live in memory only).
+   *
+   * <p>With a spool, each routed message is written to the spool before it enters the lanes; {@link
+   * Forwarder#submit(DeviceMessage)} reports when that write is durable ({@link
+   * Forwarding#accepted()}). The lanes take messages from the spool as they have room, so their
+   * {@link LaneOptions#overflow(MessageType) overflow policies} no longer apply: when the sinks fall
+   * behind, the backlog waits on disk, bounded by {@link SpoolOptions#maxDiskBytes()} and governed
+   * by {@link SpoolOptions#fullPolicy()}. A message leaves the spool once every sink it was routed
+   * to has acknowledged or dead-lettered it. When the forwarder starts, it replays what an earlier
+   * run left, in each device's order and before that device's new messages. Records name their
+   * sinks, so keep sink names stable across restarts.
+   *
+   * <p>For long outages, give the lanes a {@link RetryPolicy} that outlasts them: a lane that gives
+   * up on a message dead-letters it, and a dead-lettered message leaves the spool. With a spool, a
+   * message's retry time budget starts when its lane takes it from the spool.
+   *
+   * <p>One forwarder owns a directory at a time (a lock file, {@code spool.lock}): {@link #build()}
+   * fails if another forwarder, in this process or another, holds it.
+   *
+   * @param directory the spool's directory (created if missing), on a local disk
+   * @param options fsync policy, disk bound, full policy and segment size
+   * @return this builder
+   */
+  public ForwarderBuilder spool(Path directory, SpoolOptions options) {
+    if (directory == null) {
+      problems.add("spool directory == null");
+    }
+    if (options == null) {
+      problems.add("spool options == null");
+    }
+    this.spoolDirectory = directory;
+    this.spoolOptions = options == null ? SpoolOptions.DEFAULTS : options;
+    return this;
+  }
+
+  /**
+   * Builds and starts the forwarder. With a spool, opens and locks its directory and starts
+   * replaying what an earlier run left there.
    *
    * @return the forwarder, running
    * @throws IllegalArgumentException listing every configuration problem
+   * @throws IllegalStateException if another forwarder holds the spool directory, or the spool was
+   *     written by a newer, incompatible version of the library
+   * @throws java.io.UncheckedIOException if the spool directory cannot be created, locked or read
    */
   public Forwarder build() {
     List<String> all = new ArrayList<>(problems);
@@ -278,7 +363,7 @@ public final class ForwarderBuilder {
     ForwarderConfig config = new ForwarderConfig(
         List.copyOf(routes), byName, Map.copyOf(laneOptions), laneDefaults, filter, deadLetter,
         List.copyOf(listeners), threadFactory, clock, random == null ? new Random() : random,
-        closeTimeout, closeSinks);
+        closeTimeout, closeSinks, spoolDirectory, spoolOptions);
     return new Pipeline(config);
   }
 

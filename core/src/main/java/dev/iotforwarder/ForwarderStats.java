@@ -3,6 +3,7 @@ package dev.iotforwarder;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * A snapshot of a forwarder's counters: one {@link SinkStats} per sink (each consistent in itself),
@@ -12,17 +13,23 @@ import java.util.Map;
  * @param filtered messages that no route took (their future completed as {@code FILTERED})
  * @param listenerErrors exceptions thrown by {@link ForwarderListener}s (logged and ignored)
  * @param sinks per-sink counters, in the order the sinks were added
+ * @param spool the durable spool's counters; {@link SpoolStats#DISABLED} without a spool
  */
 public record ForwarderStats(
-    long forwarded, long filtered, long listenerErrors, Map<String, SinkStats> sinks) {
+    long forwarded,
+    long filtered,
+    long listenerErrors,
+    Map<String, SinkStats> sinks,
+    SpoolStats spool) {
 
   /**
    * Copies the map.
    *
-   * @throws NullPointerException if {@code sinks} is null
+   * @throws NullPointerException if {@code sinks} or {@code spool} is null
    */
   public ForwarderStats {
     sinks = Collections.unmodifiableMap(new LinkedHashMap<>(sinks));
+    Objects.requireNonNull(spool, "spool == null");
   }
 
   /**
@@ -41,11 +48,11 @@ public record ForwarderStats(
   }
 
   /**
-   * Whether every sink's counters balance.
+   * Whether every sink's counters balance, and the spool's.
    *
-   * @return {@code true} if each {@link SinkStats#balanced()}
+   * @return {@code true} if each {@link SinkStats#balanced()} and {@link SpoolStats#balanced()}
    */
   public boolean balanced() {
-    return sinks.values().stream().allMatch(SinkStats::balanced);
+    return sinks.values().stream().allMatch(SinkStats::balanced) && spool.balanced();
   }
 }

@@ -13,25 +13,86 @@ import java.util.concurrent.atomic.AtomicInteger;
  * once every sink has reported, successfully or not.
  */
 final class Delivery {
-  final DeviceMessage message;
-  final CompletableFuture<ForwardResult> future = new CompletableFuture<>();
+  /** The message; with a spool, null while it waits on disk and no lane holds it. */
+  volatile DeviceMessage message;
+  final CompletableFuture<ForwardResult> future;
   final long startNanos;
-  final long startMillis;
-  /** Null when the message went to one sink only: its one answer completes the future directly. */
+  /** Where the retry time budget starts; with a spool, when a lane took the message from it. */
+  volatile long startMillis;
+  /** The spool's record of this message; null without a spool. */
+  Spooler.Ticket spool;
   private final AtomicInteger remaining;
+  /** Routed to one sink only: its name is kept without a list (the common case). */
+  private final boolean single;
+  private String deliveredTo;
   private List<String> delivered;
   private ForwardingException failure;
+  private volatile boolean kept;
 
   Delivery(DeviceMessage message, int targets, long startNanos, long startMillis) {
+    this(message, targets, startNanos, startMillis, new CompletableFuture<>());
+  }
+
+  Delivery(DeviceMessage message, int targets, long startNanos, long startMillis,
+      CompletableFuture<ForwardResult> future) {
     this.message = message;
-    this.remaining = targets == 1 ? null : new AtomicInteger(targets);
+    this.remaining = new AtomicInteger(targets);
+    this.single = targets == 1;
     this.startNanos = startNanos;
     this.startMillis = startMillis;
+    this.future = future;
+  }
+
+  /**
+   * With a spool: a target ended without delivering or dead-lettering the message (the forwarder
+   * closes, a dead-letter store failed), so the message stays in the spool for the next start.
+   */
+  void keep() {
+    kept = true;
+  }
+
+  boolean kept() {
+    return kept;
+  }
+
+  /** Ends at once every target that has not reported, with a failure. For the spool. */
+  void failRemaining(ForwardingException error) {
+    ForwardingException f;
+    synchronized (this) {
+      if (failure == null) {
+        failure = error;
+      } else if (failure != error) {
+        failure.addSuppressed(error);
+      }
+      f = failure;
+    }
+    if (remaining.getAndSet(0) <= 0) {
+      return;
+    }
+    Spooler.Ticket t = spool;
+    if (t != null) {
+      t.arrived(this, true);
+    }
+    future.completeExceptionally(f);
+  }
+
+  /** Without a spool: the message is in its lanes' buffers, unless one refused it already. */
+  void acceptedAtIntake(CompletableFuture<Void> accepted) {
+    ForwardingException f;
+    synchronized (this) {
+      f = failure;
+    }
+    if (f != null) {
+      accepted.completeExceptionally(f);
+    } else {
+      accepted.complete(null);
+    }
   }
 
   void succeeded(String sinkName) {
-    if (remaining == null) {
-      future.complete(new ForwardResult(message, ForwardResult.Status.DELIVERED, List.of(sinkName)));
+    if (single) {
+      deliveredTo = sinkName; // read in arrive() on this thread, after the decrement
+      arrive();
       return;
     }
     synchronized (this) {
@@ -44,34 +105,36 @@ final class Delivery {
   }
 
   void failed(ForwardingException error) {
-    if (remaining == null) {
-      future.completeExceptionally(error);
-      return;
-    }
     synchronized (this) {
       if (failure == null) {
         failure = error;
-      } else {
-        failure.addSuppressed(error);
+      } else if (error != failure) {
+        failure.addSuppressed(error); // an exception cannot suppress itself
       }
     }
     arrive();
   }
 
   private void arrive() {
-    if (remaining.decrementAndGet() != 0) {
+    DeviceMessage m = message; // before the spool may detach it
+    int left = remaining.decrementAndGet();
+    Spooler.Ticket t = spool;
+    if (t != null) {
+      t.arrived(this, left == 0);
+    }
+    if (left != 0) {
       return;
     }
     ForwardingException f;
     List<String> sinks;
     synchronized (this) {
       f = failure;
-      sinks = delivered == null ? List.of() : delivered;
+      sinks = delivered != null ? delivered : deliveredTo != null ? List.of(deliveredTo) : List.of();
     }
     if (f != null) {
       future.completeExceptionally(f);
     } else {
-      future.complete(new ForwardResult(message, ForwardResult.Status.DELIVERED, sinks));
+      future.complete(new ForwardResult(m, ForwardResult.Status.DELIVERED, sinks));
     }
   }
 }

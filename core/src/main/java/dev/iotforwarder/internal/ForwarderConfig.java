@@ -3,8 +3,10 @@ package dev.iotforwarder.internal;
 import dev.iotforwarder.ForwarderListener;
 import dev.iotforwarder.LaneOptions;
 import dev.iotforwarder.MessageFilter;
+import dev.iotforwarder.SpoolOptions;
 import dev.iotforwarder.spi.DeadLetterSink;
 import dev.iotforwarder.spi.Sink;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -12,7 +14,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ThreadFactory;
 
-/** The validated settings the builder hands to the {@link Pipeline}. */
+/** The validated settings the builder hands to the {@link Pipeline}; no spool when {@code spoolDirectory} is null. */
 public record ForwarderConfig(
     List<RouteSpec> routes,
     Map<String, Sink> sinksByName,
@@ -25,7 +27,9 @@ public record ForwarderConfig(
     Clock clock,
     Random random,
     Duration closeTimeout,
-    boolean closeSinks) {
+    boolean closeSinks,
+    Path spoolDirectory,
+    SpoolOptions spoolOptions) {
 
   /** One route: a filter and a sink, with an optional backup for failover. */
   public record RouteSpec(MessageFilter filter, Sink sink, Sink backup) {}

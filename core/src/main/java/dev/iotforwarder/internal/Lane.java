@@ -203,6 +203,9 @@ final class Lane {
       if (rejection instanceof BufferFullException) {
         pipeline.listeners.rejected(e.message, name);
       }
+      if (e.delivery.spool != null) {
+        e.delivery.keep(); // a failover lane refused it: it stays in the spool
+      }
       e.delivery.failed(rejection);
     }
   }
@@ -596,6 +599,9 @@ final class Lane {
 
   /** The message ended without delivery: tell the listeners, dead-letter it, fail its future. */
   private void finish(Entry e, Throwable error, boolean wasDropped) {
+    if (keptInSpool(e, error, wasDropped)) {
+      return;
+    }
     ForwardingException failure = describeFailure(e, error, wasDropped);
     if (!wasDropped) {
       pipeline.listeners.failed(e.message, name, e.attempts, error);
@@ -623,6 +629,7 @@ final class Lane {
       reported = rebuild(d.failure, d.failure.getMessage() + "; and dead-letter sink "
           + pipeline.deadLetterName() + " failed to store it: " + dlqError);
       reported.addSuppressed(dlqError);
+      d.entry.delivery.keep(); // with a spool: neither delivered nor dead-lettered, so it stays
     }
     d.entry.delivery.failed(reported);
   }
@@ -781,6 +788,54 @@ final class Lane {
     }
     inline = true;
     drainInline();
+  }
+
+  // ---------------------------------------------------------------- spool hooks
+
+  /** Whether the buffer has room for one more message, for the spool's feeder. */
+  boolean roomForSpool() {
+    lock.lock();
+    try {
+      return !closing && queued + inflight < options.maxMessages() && heldBytes < options.maxBytes();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Takes a message from the spool if the buffer has room, without the overflow policy: what does
+   * not fit waits in the spool. Counts nothing and returns false when there is no room or the lane
+   * is closing.
+   */
+  boolean offerFromSpool(Entry e) {
+    lock.lock();
+    try {
+      if (closing || !hasRoom(e.bytes)) {
+        return false;
+      }
+      received++;
+      accept(e);
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * With a spool, a message this lane gives up on only because the forwarder is closing stays in the
+   * spool for the next start: its future fails saying so, and it is neither dead-lettered nor
+   * reported to the listeners as failed.
+   */
+  private boolean keptInSpool(Entry e, Throwable error, boolean wasDropped) {
+    if (!closing || wasDropped || e.delivery.spool == null
+        || error instanceof PermanentForwardingException) {
+      return false;
+    }
+    e.delivery.keep();
+    e.delivery.failed(new ForwardingException("the forwarder closed before sink " + name
+        + " delivered the " + e.describe() + "; it stays in the spool and is sent on the next start",
+        name, error));
+    return true;
   }
 
   @Override

@@ -5,12 +5,14 @@ import dev.iotforwarder.DeviceMessage;
 import dev.iotforwarder.ForwardResult;
 import dev.iotforwarder.Forwarder;
 import dev.iotforwarder.ForwarderStats;
+import dev.iotforwarder.Forwarding;
 import dev.iotforwarder.ForwardingException;
 import dev.iotforwarder.LaneOptions;
 import dev.iotforwarder.MessageFilter;
 import dev.iotforwarder.RetriableForwardingException;
 import dev.iotforwarder.RetryPolicy;
 import dev.iotforwarder.SinkStats;
+import dev.iotforwarder.SpoolStats;
 import dev.iotforwarder.spi.DeadLetterSink;
 import dev.iotforwarder.spi.Sink;
 import java.time.Clock;
@@ -45,12 +47,18 @@ public final class Pipeline implements Forwarder {
   private final boolean closeSinks;
   private final LongAdder forwarded = new LongAdder();
   private final LongAdder filtered = new LongAdder();
+  /** The durable spool; null when off. */
+  private final Spooler spooler;
   private volatile boolean closed;
   private boolean closeDone;
 
   private record Route(MessageFilter filter, Lane lane, Lane backup) {}
 
   public Pipeline(ForwarderConfig config) {
+    this.spooler = config.spoolDirectory() == null ? null : Spooler.open(
+        config.spoolDirectory(), config.spoolOptions(), config.sinksByName().keySet());
+    boolean built = false;
+    try {
     this.listeners = new Listeners(config.listeners());
     this.clock = config.clock();
     this.random = config.random();
@@ -82,6 +90,15 @@ public final class Pipeline implements Forwarder {
     for (Lane lane : lanes) {
       lane.start();
     }
+    if (spooler != null) {
+      spooler.start(this, lanes, lanesByName, threads);
+    }
+      built = true;
+    } finally {
+      if (!built && spooler != null) {
+        spooler.abandon(); // release the directory lock, or the next build() would be refused
+      }
+    }
   }
 
   private Lane laneOf(Sink sink) {
@@ -106,6 +123,28 @@ public final class Pipeline implements Forwarder {
 
   @Override
   public CompletableFuture<ForwardResult> forward(DeviceMessage message) {
+    return route(message, null);
+  }
+
+  @Override
+  public Forwarding submit(DeviceMessage message) {
+    CompletableFuture<Void> accepted = new CompletableFuture<>();
+    CompletableFuture<ForwardResult> completion = route(message, accepted);
+    if (!accepted.isDone() && completion.isDone()) { // filtered, or refused before any lane
+      completion.whenComplete((r, e) -> {
+        if (e != null) {
+          accepted.completeExceptionally(e);
+        } else {
+          accepted.complete(null);
+        }
+      });
+    }
+    return new Forwarding(accepted, completion);
+  }
+
+  /** Filters, routes and hands the message on; completes {@code accepted}, if given, once taken. */
+  private CompletableFuture<ForwardResult> route(
+      DeviceMessage message, CompletableFuture<Void> accepted) {
     if (message == null) {
       throw new NullPointerException("message == null");
     }
@@ -197,6 +236,9 @@ public final class Pipeline implements Forwarder {
         lane.countFiltered();
       }
     }
+    if (spooler != null) {
+      return spooler.intake(message, targets, backups, count, errors, startNanos, accepted);
+    }
     Delivery delivery = new Delivery(message, count + failures, startNanos, clock.millis());
     if (errors != null) {
       errors.forEach(delivery::failed);
@@ -204,6 +246,9 @@ public final class Pipeline implements Forwarder {
     long bytes = estimateBytes(message);
     for (int j = 0; j < count; j++) {
       targets[j].offer(new Entry(message, delivery, bytes, backups[j]), true);
+    }
+    if (accepted != null) {
+      delivery.acceptedAtIntake(accepted);
     }
     return delivery.future;
   }
@@ -290,7 +335,7 @@ public final class Pipeline implements Forwarder {
         LOG.warn("Sink {} threw from flush()", lane.name, e);
       }
     }
-    return awaitAll(pending, deadline);
+    return awaitAll(pending, deadline) && (spooler == null || spooler.awaitDone(deadline));
   }
 
   private static boolean awaitAll(List<CompletableFuture<?>> futures, long deadlineNanos) {
@@ -316,7 +361,8 @@ public final class Pipeline implements Forwarder {
     for (Lane lane : lanes) {
       sinks.put(lane.name, lane.stats());
     }
-    return new ForwarderStats(forwarded.sum(), filtered.sum(), listeners.errors(), sinks);
+    return new ForwarderStats(forwarded.sum(), filtered.sum(), listeners.errors(), sinks,
+        spooler == null ? SpoolStats.DISABLED : spooler.stats());
   }
 
   @Override
@@ -333,6 +379,9 @@ public final class Pipeline implements Forwarder {
     if (!drained) {
       LOG.warn("Forwarder close: messages still pending after {}; failing them", closeTimeout);
     }
+    if (spooler != null) {
+      spooler.stopFeeding(TimeUnit.SECONDS.toNanos(5)); // what is on disk stays there
+    }
     for (Lane lane : lanes) {
       lane.markClosing();
     }
@@ -347,6 +396,9 @@ public final class Pipeline implements Forwarder {
     scheduler.shutdownNow();
     for (Lane lane : lanes) {
       lane.stopThreads(TimeUnit.SECONDS.toNanos(5));
+    }
+    if (spooler != null) {
+      spooler.close(TimeUnit.SECONDS.toNanos(5));
     }
     if (closeSinks) {
       for (Lane lane : lanes) {

@@ -216,7 +216,7 @@ public final class FlakySink implements Sink {
     private long seed = 42;
 
     private Builder(String name) {
-      this.name = Objects.requireNonNull(name, "name == null");
+      this.name = name;
     }
 
     /**
@@ -249,8 +249,8 @@ public final class FlakySink implements Sink {
      * @return this builder
      */
     public Builder latency(Duration min, Duration max) {
-      this.minLatency = Objects.requireNonNull(min, "min == null");
-      this.maxLatency = Objects.requireNonNull(max, "max == null");
+      this.minLatency = min;
+      this.maxLatency = max;
       return this;
     }
 
@@ -273,6 +273,9 @@ public final class FlakySink implements Sink {
      */
     public FlakySink build() {
       List<String> problems = new ArrayList<>();
+      if (name == null || name.isBlank()) {
+        problems.add("name was " + (name == null ? "null" : "\"" + name + "\"") + " but must not be blank");
+      }
       if (!(retriableRate >= 0 && retriableRate <= 1)) {
         problems.add("retriableFailureRate was " + retriableRate + " but must be in [0, 1]");
       }
@@ -283,7 +286,8 @@ public final class FlakySink implements Sink {
         problems.add("retriableFailureRate + permanentFailureRate was "
             + (retriableRate + permanentRate) + " but must be <= 1");
       }
-      if (minLatency.isNegative() || maxLatency.compareTo(minLatency) < 0) {
+      if (minLatency == null || maxLatency == null || minLatency.isNegative()
+          || maxLatency.compareTo(minLatency) < 0) {
         problems.add("latency was [" + minLatency + ", " + maxLatency
             + "] but must satisfy 0 <= min <= max");
       }

@@ -81,8 +81,8 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>{@code linger.ms}</td><td>{@code 5}</td><td>fills batches under load at a small latency
  *       cost</td></tr>
  *   <tr><td>{@code batch.size}</td><td>{@code 65536}</td><td>64 KB batches</td></tr>
- *   <tr><td>{@code max.block.ms}</td><td>{@code 5000}</td><td>the longest {@link #send} blocks its
- *       caller (Kafka's default is 60 s); see below</td></tr>
+ *   <tr><td>{@code max.block.ms}</td><td>{@code 5000}</td><td>the longest one try of {@link #send}
+ *       blocks its caller (Kafka's default is 60 s); see below</td></tr>
  *   <tr><td>{@code client.id}</td><td>{@code iot-forwarder-<name>}</td><td>names the producer in
  *       broker logs and metrics</td></tr>
  * </table>
@@ -96,9 +96,16 @@ import org.slf4j.LoggerFactory;
  * {@link #send} hands the record to the producer and returns. The producer's {@code send} blocks
  * its caller only while it has no metadata for the topic (the first record to a topic, or a broker
  * it cannot reach) or while its buffer ({@code buffer.memory}, 32 MiB) is full; both are bounded by
- * {@code max.block.ms}, 5 s by default. When that runs out, the returned future fails with a {@link
- * RetriableForwardingException} that says so. Lower {@code max.block.ms} if the calling thread must
- * never wait that long; a full buffer then fails sends sooner instead of slowing them down.
+ * {@code max.block.ms}, 5 s by default. When that runs out, the record was never handed to the
+ * producer, so the producer's own retries do not cover it: {@code send} tries again (every 100 ms at
+ * most) until {@code delivery.timeout.ms} (the budget the producer gives any record, 120 s by
+ * default) has passed since the first try, and only then fails the returned future with a {@link
+ * RetriableForwardingException} that says so. This is what a broker outage looks like to a sink
+ * whose producer has lost the topic's metadata (Kafka 4 clients re-bootstrap when every known broker
+ * is gone): sends wait for the broker, in order, instead of failing. Under a {@code Forwarder} only
+ * the lane's dispatcher thread waits; the callers of {@code forward} are governed by the lane's
+ * overflow policy. Used directly, {@code send} blocks its caller that long; lower {@code
+ * delivery.timeout.ms} (with {@code request.timeout.ms}) if it must not.
  *
  * <h2>Outcome and errors</h2>
  *
@@ -114,9 +121,9 @@ import org.slf4j.LoggerFactory;
  *       {@code UnsupportedVersionException}, {@code SerializationException}, any other error Kafka
  *       classifies as not retriable</td><td>{@link PermanentForwardingException}</td></tr>
  *   <tr><td>{@code TimeoutException}: the record was not acknowledged within {@code
- *       delivery.timeout.ms}, after the producer's own retries, or was never sent because {@code
- *       max.block.ms} ran out</td><td>{@link RetriableForwardingException}, with a message that says
- *       which</td></tr>
+ *       delivery.timeout.ms}, after the producer's own retries, or was never taken by the producer
+ *       because every try ran out of {@code max.block.ms} until {@code delivery.timeout.ms} had
+ *       passed</td><td>{@link RetriableForwardingException}, with a message that says which</td></tr>
  *   <tr><td>other retriable errors, a closed or failed producer</td><td>{@link
  *       RetriableForwardingException}</td></tr>
  *   <tr><td>the topic router or key strategy throws or returns no topic</td><td>{@link
@@ -188,6 +195,7 @@ public final class CkafkaSink implements Sink {
   private final boolean preservesOrder;
   private final String description;
   private final String secret;
+  private final long notTakenRetryNanos;
 
   /**
    * The sends handed to the producer and not yet completed, oldest first, for {@link #flush()} and
@@ -206,7 +214,7 @@ public final class CkafkaSink implements Sink {
   private volatile Throwable credentialFailure;
 
   private CkafkaSink(Builder b, Producer<byte[], byte[]> producer, boolean ownsProducer,
-      boolean preservesOrder, String description) {
+      boolean preservesOrder, String description, long deliveryTimeoutMillis) {
     this.name = b.name;
     this.producer = producer;
     this.ownsProducer = ownsProducer;
@@ -219,6 +227,7 @@ public final class CkafkaSink implements Sink {
     this.preservesOrder = preservesOrder;
     this.description = description;
     this.secret = b.password;
+    this.notTakenRetryNanos = TimeUnit.MILLISECONDS.toNanos(deliveryTimeoutMillis);
     if (b.completionExecutor != null) {
       this.completions = b.completionExecutor;
       this.ownedCompletions = null;
@@ -297,15 +306,47 @@ public final class CkafkaSink implements Sink {
     CompletableFuture<Void> future = new CompletableFuture<>();
     Delivery delivery = new Delivery(future, message, record.topic());
     link(delivery);
-    try {
-      producer.send(record, delivery);
-    } catch (RuntimeException e) {
-      // Thrown rather than reported through the callback: a closed producer, an interrupt.
-      delivery.finish(e, true);
-    } finally {
-      delivery.sendReturned = true;
+    long deadline = System.nanoTime() + notTakenRetryNanos;
+    while (true) {
+      try {
+        producer.send(record, delivery);
+      } catch (RuntimeException e) {
+        // Thrown rather than reported through the callback: a closed producer, an interrupt.
+        delivery.finish(e, true);
+        return future;
+      } finally {
+        delivery.sendReturned = true;
+      }
+      Exception notTaken = delivery.notTaken;
+      if (notTaken == null) {
+        return future;
+      }
+      // The producer never had the record (no metadata for the topic, or no buffer space within
+      // max.block.ms), so its retries do not cover it: try again, in order, within its budget.
+      long left = deadline - System.nanoTime();
+      if (closed.get() || left <= 0 || !pause(Math.min(left, NOT_TAKEN_PAUSE_NANOS))) {
+        delivery.finish(notTaken, true);
+        return future;
+      }
+      log.debug("CKafka sink '{}': the producer did not take the record of device {} seq {} ({}); trying again",
+          name, message.deviceKey(), message.seq(), Redaction.redact(String.valueOf(notTaken.getMessage()), secret));
+      // The try that was not taken reported nothing else, so the same callback serves the next one.
+      delivery.notTaken = null;
+      delivery.sendReturned = false;
     }
-    return future;
+  }
+
+  private static final long NOT_TAKEN_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+  /** Waits between two tries of a record the producer did not take; false if interrupted. */
+  private static boolean pause(long nanos) {
+    try {
+      TimeUnit.NANOSECONDS.sleep(nanos);
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   private ProducerRecord<byte[], byte[]> record(DeviceMessage m) {
@@ -331,6 +372,8 @@ public final class CkafkaSink implements Sink {
     private final String topic;
     private final Thread caller = Thread.currentThread();
     volatile boolean sendReturned;
+    /** A timeout reported before the producer took the record; {@code send} may try again. */
+    Exception notTaken;
     // Written before the hand-over, read after it: the queue orders the two.
     private Throwable exception;
     private ForwardingException mapped;
@@ -347,7 +390,12 @@ public final class CkafkaSink implements Sink {
 
     @Override
     public void onCompletion(RecordMetadata metadata, Exception exception) {
-      finish(exception, !sendReturned && Thread.currentThread() == caller);
+      boolean beforeEnqueue = !sendReturned && Thread.currentThread() == caller;
+      if (beforeEnqueue && exception instanceof org.apache.kafka.common.errors.TimeoutException) {
+        notTaken = exception;
+        return;
+      }
+      finish(exception, beforeEnqueue);
     }
 
     void finish(Throwable exception, boolean beforeEnqueue) {
@@ -619,6 +667,7 @@ public final class CkafkaSink implements Sink {
    * reports every problem in one exception.
    */
   public static final class Builder {
+    private static final long DEFAULT_DELIVERY_TIMEOUT_MS = 120_000;
     private String name = "ckafka";
     private String bootstrapServers;
     private String topic;
@@ -895,7 +944,7 @@ public final class CkafkaSink implements Sink {
       }
 
       if (producer != null) {
-        return new CkafkaSink(this, producer, false, true, describe(false));
+        return new CkafkaSink(this, producer, false, true, describe(false), DEFAULT_DELIVERY_TIMEOUT_MS);
       }
       Map<String, Object> props = new LinkedHashMap<>(PRODUCER_DEFAULTS);
       props.put("client.id", "iot-forwarder-" + name);
@@ -912,6 +961,8 @@ public final class CkafkaSink implements Sink {
       int maxInFlight = Integer.parseInt(String.valueOf(
           props.getOrDefault("max.in.flight.requests.per.connection", "5")).trim());
       boolean ordered = idempotent ? maxInFlight <= 5 : maxInFlight == 1;
+      long deliveryTimeout = Long.parseLong(String.valueOf(
+          props.getOrDefault("delivery.timeout.ms", DEFAULT_DELIVERY_TIMEOUT_MS)).trim());
       KafkaProducer<byte[], byte[]> created;
       try {
         created = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
@@ -924,7 +975,7 @@ public final class CkafkaSink implements Sink {
             "Failed to construct the Kafka producer of sink '" + name + "'", safe);
       }
       log.debug("CKafka sink '{}' created its producer: {}", name, describe(true));
-      return new CkafkaSink(this, created, true, ordered, describe(true));
+      return new CkafkaSink(this, created, true, ordered, describe(true), deliveryTimeout);
     }
 
     private String describe(boolean owned) {

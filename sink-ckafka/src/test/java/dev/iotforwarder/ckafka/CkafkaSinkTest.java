@@ -99,9 +99,10 @@ class CkafkaSinkTest {
   }
 
   @Test
-  @DisplayName("a topic that does not exist fails the send as retriable once max.block.ms runs out")
+  @DisplayName("a topic that does not exist fails the send as retriable once delivery.timeout.ms runs out")
   void missingTopic(LocalKafka kafka) throws Exception {
-    try (CkafkaSink sink = sink(kafka).topic("no-such-topic").producerProperty("max.block.ms", 300).build()) {
+    try (CkafkaSink sink = sink(kafka).topic("no-such-topic").producerProperty("max.block.ms", 300)
+        .producerProperty("request.timeout.ms", 1000).producerProperty("delivery.timeout.ms", 1500).build()) {
       Throwable failure = Messages.failureOf(sink.send(Messages.telemetry(1, 1)));
       assertThat(failure).isInstanceOf(RetriableForwardingException.class)
           .hasMessageContaining("Not sent").hasMessageContaining("max.block.ms")

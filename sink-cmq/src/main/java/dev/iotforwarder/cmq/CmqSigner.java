@@ -65,7 +65,7 @@ public final class CmqSigner {
   /**
    * A builder.
    *
-   * @param credentials the API key, not {@code null}
+   * @param credentials the API key, not {@code null} (checked by {@link Builder#build()})
    * @return a builder with the defaults
    */
   public static Builder builder(CmqCredentials credentials) {
@@ -188,13 +188,17 @@ public final class CmqSigner {
   /** Configures a {@link CmqSigner}. Not thread-safe. */
   public static final class Builder {
     private final CmqCredentials credentials;
+    private final List<String> problems = new ArrayList<>();
     private SignatureMethod method = SignatureMethod.HMAC_SHA256;
     private Clock clock = Clock.systemUTC();
     private LongSupplier nonceSource = () -> ThreadLocalRandom.current().nextLong(1, Integer.MAX_VALUE);
     private String requestClient = DEFAULT_REQUEST_CLIENT;
 
     private Builder(CmqCredentials credentials) {
-      this.credentials = Objects.requireNonNull(credentials, "credentials == null");
+      this.credentials = credentials;
+      if (credentials == null) {
+        problems.add("credentials == null");
+      }
     }
 
     /**
@@ -204,7 +208,11 @@ public final class CmqSigner {
      * @return this builder
      */
     public Builder signatureMethod(SignatureMethod method) {
-      this.method = Objects.requireNonNull(method, "method == null");
+      if (method == null) {
+        problems.add("signatureMethod == null");
+      } else {
+        this.method = method;
+      }
       return this;
     }
 
@@ -216,7 +224,11 @@ public final class CmqSigner {
      * @return this builder
      */
     public Builder clock(Clock clock) {
-      this.clock = Objects.requireNonNull(clock, "clock == null");
+      if (clock == null) {
+        problems.add("clock == null");
+      } else {
+        this.clock = clock;
+      }
       return this;
     }
 
@@ -228,7 +240,11 @@ public final class CmqSigner {
      * @return this builder
      */
     public Builder nonceSource(LongSupplier nonceSource) {
-      this.nonceSource = Objects.requireNonNull(nonceSource, "nonceSource == null");
+      if (nonceSource == null) {
+        problems.add("nonceSource == null");
+      } else {
+        this.nonceSource = nonceSource;
+      }
       return this;
     }
 
@@ -248,8 +264,12 @@ public final class CmqSigner {
      * Builds the signer.
      *
      * @return the signer
+     * @throws IllegalArgumentException listing every invalid setting
      */
     public CmqSigner build() {
+      if (!problems.isEmpty()) {
+        throw new IllegalArgumentException("Invalid CmqSigner configuration: " + String.join("; ", problems));
+      }
       return new CmqSigner(this);
     }
   }

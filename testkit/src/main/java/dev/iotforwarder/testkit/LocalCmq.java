@@ -1132,6 +1132,7 @@ public final class LocalCmq implements AutoCloseable {
   /** Configures a {@link LocalCmq}. Not thread-safe. */
   public static final class Builder {
     private final Map<String, String> keys = new LinkedHashMap<>();
+    private final List<String> problems = new ArrayList<>();
     private int port;
     private Clock clock = Clock.systemUTC();
     private Duration visibilityTimeout = DEFAULT_VISIBILITY_TIMEOUT;
@@ -1152,7 +1153,11 @@ public final class LocalCmq implements AutoCloseable {
      * @return this builder
      */
     public Builder credentials(String secretId, String secretKey) {
-      keys.put(Objects.requireNonNull(secretId), Objects.requireNonNull(secretKey));
+      if (secretId == null || secretKey == null) {
+        problems.add("credentials " + (secretId == null ? "secretId == null" : "secretKey == null for " + secretId));
+      } else {
+        keys.put(secretId, secretKey);
+      }
       return this;
     }
 
@@ -1174,7 +1179,11 @@ public final class LocalCmq implements AutoCloseable {
      * @return this builder
      */
     public Builder clock(Clock clock) {
-      this.clock = Objects.requireNonNull(clock);
+      if (clock == null) {
+        problems.add("clock == null");
+      } else {
+        this.clock = clock;
+      }
       return this;
     }
 
@@ -1185,7 +1194,7 @@ public final class LocalCmq implements AutoCloseable {
      * @return this builder
      */
     public Builder visibilityTimeout(Duration visibilityTimeout) {
-      this.visibilityTimeout = Objects.requireNonNull(visibilityTimeout);
+      this.visibilityTimeout = visibilityTimeout;
       return this;
     }
 
@@ -1256,11 +1265,11 @@ public final class LocalCmq implements AutoCloseable {
      * @throws UncheckedIOException if the port cannot be bound
      */
     public LocalCmq start() {
-      List<String> problems = new ArrayList<>();
+      List<String> problems = new ArrayList<>(this.problems);
       if (port < 0 || port > 65535) {
         problems.add("port was " + port + " but must be in [0, 65535]");
       }
-      if (visibilityTimeout.isNegative() || visibilityTimeout.isZero()) {
+      if (visibilityTimeout == null || visibilityTimeout.isNegative() || visibilityTimeout.isZero()) {
         problems.add("visibilityTimeout was " + visibilityTimeout + " but must be positive");
       }
       if (maxMsgSize < 1) {

@@ -671,6 +671,7 @@ public final class LocalKafka implements AutoCloseable {
   public static final class Builder {
     private final Map<String, String> saslUsers = new LinkedHashMap<>();
     private final Map<String, String> brokerProperties = new LinkedHashMap<>();
+    private final List<String> problems = new ArrayList<>();
     private Path directory;
     private Duration timeout = Duration.ofSeconds(60);
     private String separateJvmClasspath;
@@ -683,17 +684,21 @@ public final class LocalKafka implements AutoCloseable {
      *
      * @param username the user name; CKafka's form {@code <instanceId>#<userName>} works
      * @param password the password
-     * @return this builder
-     * @throws IllegalArgumentException if either is {@code null} or empty
+     * @return this builder (a {@code null} or empty name or password is reported by {@link #start()})
      */
     public Builder saslUser(String username, String password) {
+      boolean ok = true;
       if (username == null || username.isEmpty()) {
-        throw new IllegalArgumentException("username is null or empty");
+        problems.add("saslUser username is " + (username == null ? "null" : "empty"));
+        ok = false;
       }
       if (password == null || password.isEmpty()) {
-        throw new IllegalArgumentException("password is null or empty");
+        problems.add("saslUser password for " + username + " is " + (password == null ? "null" : "empty"));
+        ok = false;
       }
-      saslUsers.put(username, password);
+      if (ok) {
+        saslUsers.put(username, password);
+      }
       return this;
     }
 
@@ -727,14 +732,14 @@ public final class LocalKafka implements AutoCloseable {
      * Bounds every wait: the start (per attempt), topic creation and restart. Default: 60 s.
      *
      * @param timeout a positive duration
-     * @return this builder
-     * @throws IllegalArgumentException if not positive
+     * @return this builder (a timeout that is not positive is reported by {@link #start()})
      */
     public Builder timeout(Duration timeout) {
       if (timeout == null || timeout.isZero() || timeout.isNegative()) {
-        throw new IllegalArgumentException("timeout was " + timeout + " but must be positive");
+        problems.add("timeout was " + timeout + " but must be positive");
+      } else {
+        this.timeout = timeout;
       }
-      this.timeout = timeout;
       return this;
     }
 
@@ -760,9 +765,19 @@ public final class LocalKafka implements AutoCloseable {
      * the broker answers. A failed attempt (a port taken meanwhile) is retried twice on new ports.
      *
      * @return the running broker
+     * @throws IllegalArgumentException listing every invalid setting
      * @throws IllegalStateException if it did not start; nothing is left behind on disk
      */
     public LocalKafka start() {
+      List<String> all = new ArrayList<>(problems);
+      brokerProperties.forEach((k, v) -> {
+        if (k == null || k.isBlank() || v == null) {
+          all.add("brokerProperty " + k + " = " + v + ": key and value are required");
+        }
+      });
+      if (!all.isEmpty()) {
+        throw new IllegalArgumentException("Invalid LocalKafka configuration: " + String.join("; ", all));
+      }
       LocalKafka kafka = new LocalKafka(this);
       kafka.startFresh();
       return kafka;

@@ -74,8 +74,9 @@ public final class KafkaErrors {
     if (e instanceof TimeoutException) {
       // Retriable, and final for this sink: the producer has already retried within its timeouts.
       return new RetriableForwardingException(beforeEnqueue
-          ? "Not sent: the producer waited max.block.ms for metadata of the topic or for buffer space"
-              + " (broker unreachable, topic missing, or producer buffer full): " + detail + where
+          ? "Not sent: the producer did not take the record within max.block.ms, tried again until"
+              + " delivery.timeout.ms ran out (no metadata for the topic or no buffer space: broker"
+              + " unreachable, topic missing, or producer buffer full): " + detail + where
           : "Delivery failed: Kafka did not acknowledge the record within delivery.timeout.ms, after the"
               + " producer's own retries; the record may or may not have been written: " + detail + where,
           sink, cause);

@@ -1,0 +1,270 @@
+package dev.iotforwarder;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The settings of the durable spool ({@link ForwarderBuilder#spool(java.nio.file.Path,
+ * SpoolOptions)}): when it calls fsync, how much disk it may use, what it does when that is full,
+ * and how large its segment files are. Immutable and thread-safe. See {@code docs/spool.md}.
+ *
+ * <p><b>Fsync policy</b>: what "accepted" promises ({@link Forwarding#accepted()}).
+ *
+ * <table>
+ *   <caption>What each policy costs and survives</caption>
+ *   <tr><th>policy</th><th>accepted completes</th><th>survives a process crash</th>
+ *       <th>survives a power loss or kernel crash</th></tr>
+ *   <tr><td>{@link Fsync#EVERY_WRITE} (default)</td><td>after an fsync that covers the message
+ *       (group commit: one fsync covers every message written while the previous one ran)</td>
+ *       <td>yes</td><td>yes</td></tr>
+ *   <tr><td>{@link Fsync#INTERVAL}</td><td>once the message is written to the operating system;
+ *       a background fsync runs every interval</td><td>yes</td>
+ *       <td>all but the last interval's messages</td></tr>
+ *   <tr><td>{@link Fsync#NEVER}</td><td>once the message is written to the operating system; the
+ *       forwarder never calls fsync and the OS writes pages back when it likes</td><td>yes</td>
+ *       <td>no guarantee</td></tr>
+ * </table>
+ *
+ * <p><b>Disk bound</b>: the spool's segment files never grow beyond {@link #maxDiskBytes()}
+ * together. When a new message does not fit, the {@link #fullPolicy() full policy} decides:
+ *
+ * <ul>
+ *   <li>{@link OverflowPolicy#BLOCK} (default): {@code forward} waits up to {@link #blockTimeout()}
+ *       for the sinks to acknowledge older messages and free a segment, then rejects as {@code
+ *       REJECT} does. The caller's thread is blocked for that long at most.
+ *   <li>{@link OverflowPolicy#REJECT}: the new message's futures fail at once with a {@link
+ *       BufferFullException}; the caller decides (keep it, retry later, tell the device).
+ *   <li>{@link OverflowPolicy#DROP_OLDEST}: the spool frees its oldest segment that holds only
+ *       Publish messages waiting on disk (none of them Status, none of them already handed to a
+ *       sink); each dropped message goes to the dead-letter sink if there is one, is counted as
+ *       dropped in {@link SpoolStats}, and its future fails. Status messages are never dropped: when
+ *       no such segment exists, the new message is rejected as with {@code REJECT}.
+ * </ul>
+ *
+ * <p><b>Segments</b>: the spool is a sequence of segment files of about {@link #segmentBytes()}
+ * each; a segment file is deleted once every message in it has been acknowledged or dead-lettered by
+ * every sink it was routed to. Smaller segments give back disk sooner and make {@code DROP_OLDEST}
+ * drop fewer messages at a time; larger ones mean fewer files.
+ */
+public final class SpoolOptions {
+  /** The defaults: fsync every write, 1 GiB of disk, block when full (5 s), 16 MiB segments. */
+  public static final SpoolOptions DEFAULTS = builder().build();
+
+  /** When the spool calls fsync; see the class comment for the trade-offs. */
+  public enum Fsync {
+    /** Before a message counts as accepted (group commit). The safest and the slowest. */
+    EVERY_WRITE,
+    /** Every {@link SpoolOptions#fsyncInterval()}, in the background. */
+    INTERVAL,
+    /** Never: the operating system decides when pages reach the disk. */
+    NEVER
+  }
+
+  private final Fsync fsync;
+  private final Duration fsyncInterval;
+  private final long maxDiskBytes;
+  private final long segmentBytes;
+  private final OverflowPolicy fullPolicy;
+  private final Duration blockTimeout;
+
+  private SpoolOptions(Builder b) {
+    this.fsync = b.fsync;
+    this.fsyncInterval = b.fsyncInterval;
+    this.maxDiskBytes = b.maxDiskBytes;
+    this.segmentBytes = b.segmentBytes;
+    this.fullPolicy = b.fullPolicy;
+    this.blockTimeout = b.blockTimeout;
+  }
+
+  /**
+   * A builder with the defaults.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * A builder pre-filled with these options.
+   *
+   * @return a new builder
+   */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.fsync = fsync;
+    b.fsyncInterval = fsyncInterval;
+    b.maxDiskBytes = maxDiskBytes;
+    b.segmentBytes = segmentBytes;
+    b.fullPolicy = fullPolicy;
+    b.blockTimeout = blockTimeout;
+    return b;
+  }
+
+  /** @return when the spool calls fsync */
+  public Fsync fsync() {
+    return fsync;
+  }
+
+  /** @return the background fsync period of {@link Fsync#INTERVAL}; unused by the other policies */
+  public Duration fsyncInterval() {
+    return fsyncInterval;
+  }
+
+  /** @return the most bytes the segment files may take together */
+  public long maxDiskBytes() {
+    return maxDiskBytes;
+  }
+
+  /** @return the size at which the spool starts a new segment file */
+  public long segmentBytes() {
+    return segmentBytes;
+  }
+
+  /** @return what a new message meets when the spool is full */
+  public OverflowPolicy fullPolicy() {
+    return fullPolicy;
+  }
+
+  /** @return how long {@link OverflowPolicy#BLOCK} waits for room on disk */
+  public Duration blockTimeout() {
+    return blockTimeout;
+  }
+
+  @Override
+  public String toString() {
+    return "SpoolOptions[fsync=" + fsync
+        + (fsync == Fsync.INTERVAL ? " " + fsyncInterval : "") + ", maxDiskBytes=" + maxDiskBytes
+        + ", segmentBytes=" + segmentBytes + ", fullPolicy=" + fullPolicy + ", blockTimeout="
+        + blockTimeout + "]";
+  }
+
+  /** Configures {@link SpoolOptions}. Not thread-safe. */
+  public static final class Builder {
+    private Fsync fsync = Fsync.EVERY_WRITE;
+    private Duration fsyncInterval = Duration.ofMillis(100);
+    private long maxDiskBytes = 1024L * 1024 * 1024;
+    private long segmentBytes = 16L * 1024 * 1024;
+    private OverflowPolicy fullPolicy = OverflowPolicy.BLOCK;
+    private Duration blockTimeout = Duration.ofSeconds(5);
+
+    private Builder() {}
+
+    /**
+     * Fsync before each message counts as accepted (several concurrent messages share one fsync).
+     * This is the default.
+     *
+     * @return this builder
+     */
+    public Builder fsyncEveryWrite() {
+      this.fsync = Fsync.EVERY_WRITE;
+      return this;
+    }
+
+    /**
+     * Fsync in the background every {@code interval}; a message counts as accepted once it is
+     * written to the operating system. A power loss can lose up to one interval of accepted messages;
+     * a crash of the process loses none.
+     *
+     * @param interval positive; 100 ms is a common choice
+     * @return this builder
+     */
+    public Builder fsyncEvery(Duration interval) {
+      this.fsync = Fsync.INTERVAL;
+      this.fsyncInterval = interval;
+      return this;
+    }
+
+    /**
+     * Never fsync; a message counts as accepted once it is written to the operating system. A crash
+     * of the process loses nothing; a power loss may lose anything not yet written back.
+     *
+     * @return this builder
+     */
+    public Builder fsyncNever() {
+      this.fsync = Fsync.NEVER;
+      return this;
+    }
+
+    /**
+     * The most bytes the segment files may take together. Default: 1 GiB.
+     *
+     * @param maxDiskBytes at least {@link #segmentBytes(long) segmentBytes}
+     * @return this builder
+     */
+    public Builder maxDiskBytes(long maxDiskBytes) {
+      this.maxDiskBytes = maxDiskBytes;
+      return this;
+    }
+
+    /**
+     * The size at which the spool closes a segment file and starts the next. A single message
+     * larger than this still gets a segment of its own. Default: 16 MiB.
+     *
+     * @param segmentBytes at least 1 KiB
+     * @return this builder
+     */
+    public Builder segmentBytes(long segmentBytes) {
+      this.segmentBytes = segmentBytes;
+      return this;
+    }
+
+    /**
+     * What a new message meets when the spool is full: {@link OverflowPolicy#BLOCK} (the default),
+     * {@link OverflowPolicy#REJECT} or {@link OverflowPolicy#DROP_OLDEST} (Publish only; Status is
+     * never dropped). See the class comment.
+     *
+     * @param policy the policy
+     * @return this builder
+     */
+    public Builder fullPolicy(OverflowPolicy policy) {
+      this.fullPolicy = policy;
+      return this;
+    }
+
+    /**
+     * How long {@link OverflowPolicy#BLOCK} waits for room on disk before rejecting. Default: 5 s.
+     *
+     * @param blockTimeout not negative
+     * @return this builder
+     */
+    public Builder blockTimeout(Duration blockTimeout) {
+      this.blockTimeout = blockTimeout;
+      return this;
+    }
+
+    /**
+     * Builds the options.
+     *
+     * @return the options
+     * @throws IllegalArgumentException listing every invalid setting
+     */
+    public SpoolOptions build() {
+      List<String> problems = new ArrayList<>();
+      if (fsync == Fsync.INTERVAL
+          && (fsyncInterval == null || fsyncInterval.isNegative() || fsyncInterval.isZero())) {
+        problems.add("fsyncInterval was " + fsyncInterval + " but must be > 0");
+      }
+      if (segmentBytes < 1024) {
+        problems.add("segmentBytes was " + segmentBytes + " but must be >= 1024");
+      }
+      if (maxDiskBytes < segmentBytes) {
+        problems.add("maxDiskBytes was " + maxDiskBytes + " but must be >= segmentBytes ("
+            + segmentBytes + ")");
+      }
+      if (fullPolicy == null) {
+        problems.add("fullPolicy == null");
+      }
+      if (blockTimeout == null || blockTimeout.isNegative()) {
+        problems.add("blockTimeout was " + blockTimeout + " but must be >= 0");
+      }
+      if (!problems.isEmpty()) {
+        throw new IllegalArgumentException("Invalid SpoolOptions: " + String.join("; ", problems));
+      }
+      Objects.requireNonNull(fsync);
+      return new SpoolOptions(this);
+    }
+  }
+}
