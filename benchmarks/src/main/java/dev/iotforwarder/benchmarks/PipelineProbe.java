@@ -28,7 +28,7 @@ public final class PipelineProbe {
   public static void main(String[] args) throws Exception {
     int n = args.length > 0 ? Integer.parseInt(args[0]) : 2_000_000;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
-    DeviceMessage[] pool = Workload.typicalPool(65_536);
+    DeviceMessage[] pool = Workload.typicalPool(4_096);
     System.out.println("pipeline probe: " + Machine.oneLine(Machine.describe()));
     LaneOptions lane = LaneOptions.builder().maxInFlight(100_000).build();
     // Long-lived forwarders, so that their threads (and what they allocated) outlive each round.
