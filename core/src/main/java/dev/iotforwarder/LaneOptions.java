@@ -10,8 +10,9 @@ import java.util.List;
  * holds up another.
  *
  * <p>The buffer bound counts every message the lane has accepted and not yet finished (queued,
- * being sent, or waiting to be retried), in messages and in estimated bytes (the size of the encoded
- * envelope). Immutable and thread-safe.
+ * being sent, or waiting to be retried), in messages and in estimated bytes: the size of the encoded
+ * envelope plus about 320 bytes for the objects that hold the message in the heap, so that a full lane
+ * takes about {@link #maxBytes()} of heap. Immutable and thread-safe.
  */
 public final class LaneOptions {
   /** The defaults: see each setter of {@link Builder}. */
@@ -75,7 +76,7 @@ public final class LaneOptions {
     return maxMessages;
   }
 
-  /** @return the most estimated envelope bytes the lane holds */
+  /** @return the most estimated bytes (envelope plus bookkeeping) the lane holds */
   public long maxBytes() {
     return maxBytes;
   }
@@ -155,9 +156,11 @@ public final class LaneOptions {
     }
 
     /**
-     * The most estimated envelope bytes the lane holds. A single message larger than this is still
-     * accepted into an empty lane, so that it can fail (or succeed) at the sink rather than block
-     * forever. Default: 64 MiB.
+     * The most estimated bytes the lane holds: for each message, the size of its encoded envelope
+     * (estimated without encoding) plus 320 bytes for the objects that hold it in the heap, so that
+     * the lane's heap stays close to this bound (a typical telemetry message counts about 760 bytes).
+     * A single message larger than this is still accepted into an empty lane, so that it can fail (or
+     * succeed) at the sink rather than block forever. Default: 64 MiB.
      *
      * @param maxBytes at least 1
      * @return this builder
