@@ -28,18 +28,22 @@ public final class CodecBenchmarks {
   private CodecBenchmarks() {}
 
   public static void main(String[] args) throws Exception {
-    System.exit(run(args) ? 0 : 1);
+    System.exit(run(args, "jmh") ? 0 : 1);
   }
 
-  /** Runs JMH; true if every codec target was met. */
-  static boolean run(String[] args) throws Exception {
+  /**
+   * Runs JMH; true if every codec target was met.
+   *
+   * @param prefix names the output files: {@code <prefix>-result.json}, {@code <prefix>-ratios.json}
+   */
+  static boolean run(String[] args, String prefix) throws Exception {
     Map<String, Object> machine = Machine.describe();
     CommandLineOptions cli = new CommandLineOptions(args);
     Path out = Machine.outputDirectory();
     Files.createDirectories(out);
     ChainedOptionsBuilder options = new OptionsBuilder().parent(cli);
     if (!cli.getResult().hasValue()) {
-      options.result(out.resolve("jmh-result.json").toString());
+      options.result(out.resolve(prefix + "-result.json").toString());
       if (!cli.getResultFormat().hasValue()) {
         options.resultFormat(ResultFormatType.JSON);
       }
@@ -109,7 +113,7 @@ public final class CodecBenchmarks {
     json.put("ratios", rows);
     json.put("scores", score);
     json.put("bytesPerOp", alloc);
-    Path file = out.resolve("jmh-ratios.json");
+    Path file = out.resolve(prefix + "-ratios.json");
     new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(file.toFile(), json);
     System.out.println("Written: " + file);
     return allMet;
