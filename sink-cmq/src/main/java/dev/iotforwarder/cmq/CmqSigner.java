@@ -191,7 +191,9 @@ public final class CmqSigner {
     private final List<String> problems = new ArrayList<>();
     private SignatureMethod method = SignatureMethod.HMAC_SHA256;
     private Clock clock = Clock.systemUTC();
-    private LongSupplier nonceSource = () -> ThreadLocalRandom.current().nextLong(1, Integer.MAX_VALUE);
+    // 63 random bits, not the SDKs' 31: the server may reject a repeated (Timestamp, Nonce), and at
+    // 6,000 requests per second 31-bit nonces repeat within one second about every two minutes.
+    private LongSupplier nonceSource = () -> ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
     private String requestClient = DEFAULT_REQUEST_CLIENT;
 
     private Builder(CmqCredentials credentials) {
@@ -234,7 +236,10 @@ public final class CmqSigner {
 
     /**
      * Where each request's {@code Nonce} comes from; must return positive numbers and be
-     * thread-safe. Default: uniformly random in [1, 2^31 - 1).
+     * thread-safe. Default: uniformly random in [1, 2^63 - 1) (up to 19 digits, as in the CMQ
+     * documentation's example). With 31-bit nonces, as the official SDKs draw them, two of 6,000
+     * requests in the same second share a nonce about every two minutes, and a server that rejects
+     * replays answers the second with 4100, an authentication failure.
      *
      * @param nonceSource the nonce source
      * @return this builder
