@@ -21,7 +21,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * future, which follows the Kafka ack) at a fixed fraction of the measured maximum rate, with the raw
  * producer at the same rate for reference. Sends are paced by schedule: each message has a due time,
  * and its latency counts from that due time, so a stalled sender cannot hide its own delay
- * (no coordinated omission).
+ * (no coordinated omission). The first fifth of each run is a warm-up: sent at the same rate, not
+ * counted.
  */
 final class LatencyScenario {
   private final Settings settings;
@@ -116,11 +117,30 @@ final class LatencyScenario {
     }
   }
 
-  private static Map<String, Object> summarize(long[] latencies) {
+  private static String deciles(long[] latencies) {
+    StringBuilder sb = new StringBuilder("p99 by tenth:");
+    int n = latencies.length;
+    for (int d = 0; d < 10; d++) {
+      long[] part = java.util.Arrays.copyOfRange(latencies, d * n / 10, (d + 1) * n / 10);
+      java.util.Arrays.sort(part);
+      sb.append(' ').append(millis(percentile(part, 0.99)));
+    }
+    return sb.toString();
+  }
+
+  /** The first fifth of a run warms up the fresh producer and topic; it is sent but not counted. */
+  static final double WARM_UP_FRACTION = 0.2;
+
+  private static Map<String, Object> summarize(long[] all) {
+    if (Boolean.getBoolean("bench.deciles")) {
+      System.out.println(deciles(all));
+    }
+    long[] latencies = Arrays.copyOfRange(all, (int) (all.length * WARM_UP_FRACTION), all.length);
     long failed = Arrays.stream(latencies).filter(l -> l < 0).count();
     long[] ok = Arrays.stream(latencies).filter(l -> l >= 0).sorted().toArray();
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("count", ok.length);
+    m.put("warmUpNotCounted", all.length - latencies.length);
     m.put("failed", failed);
     m.put("p50Millis", millis(percentile(ok, 0.50)));
     m.put("p99Millis", millis(percentile(ok, 0.99)));
