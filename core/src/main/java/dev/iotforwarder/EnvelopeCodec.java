@@ -8,14 +8,14 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.SerializableString;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.SerializableString;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
-import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.core.io.JsonEOFException;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import dev.iotforwarder.internal.ByteArrayOutput;
 import dev.iotforwarder.internal.LimitedInputStream;
@@ -82,21 +82,24 @@ public final class EnvelopeCodec {
    * The envelope's constant structure for the compact fast path: everything but the values, as raw
    * UTF-8 (see {@link #writeCompact}).
    */
-  private static final SerializableString OPEN_PUBLISH = raw("{\"MsgType\":\"Publish\",\"Event\":");
-  private static final SerializableString OPEN_STATUS = raw("{\"MsgType\":\"Status\",\"Event\":");
-  private static final SerializableString[] BEFORE = {
-    null, null, raw("," + quoted(TOPIC) + ":"), raw("," + quoted(SEQ) + ":"), raw("," + quoted(PAYLOAD_LEN) + ":"),
-    raw("," + quoted(DEVICE_ID) + ":"), raw("," + quoted(PRODUCT_NAME) + ":"),
-    raw("," + quoted(DEVICE_NAME) + ":"), raw("," + quoted(PAYLOAD) + ":")
-  };
-  private static final SerializableString CLOSE = raw("}");
+  private static final SerializableString OPEN_PUBLISH = raw("{", MSG_TYPE, "\"Publish\",", EVENT);
+  private static final SerializableString OPEN_STATUS = raw("{", MSG_TYPE, "\"Status\",", EVENT);
+  private static final SerializableString BEFORE_TOPIC = raw(",", TOPIC);
+  private static final SerializableString BEFORE_SEQ = raw(",", SEQ);
+  private static final SerializableString BEFORE_PAYLOAD_LEN = raw(",", PAYLOAD_LEN);
+  private static final SerializableString BEFORE_DEVICE_ID = raw(",", DEVICE_ID);
+  private static final SerializableString BEFORE_PRODUCT_NAME = raw(",", PRODUCT_NAME);
+  private static final SerializableString BEFORE_DEVICE_NAME = raw(",", DEVICE_NAME);
+  private static final SerializableString BEFORE_PAYLOAD = raw(",", PAYLOAD);
+  private static final SerializableString CLOSE = new SerializedString("}");
 
-  private static SerializableString raw(String s) {
-    return new SerializedString(s);
+  /** {@code prefix"name":}, or {@code prefix"name1":value"name2":} for two names. */
+  private static SerializableString raw(String prefix, String name) {
+    return new SerializedString(prefix + "\"" + name + "\":");
   }
 
-  private static String quoted(String name) {
-    return "\"" + name + "\"";
+  private static SerializableString raw(String prefix, String name1, String value, String name2) {
+    return new SerializedString(prefix + "\"" + name1 + "\":" + value + "\"" + name2 + "\":");
   }
 
   /** The two MsgType values, pre-quoted and pre-encoded. */
@@ -316,7 +319,7 @@ public final class EnvelopeCodec {
       if (pretty) {
         g.useDefaultPrettyPrinter();
       }
-      writeFields(g, m, null);
+      writeFields(g, m);
     }
   }
 
@@ -332,19 +335,19 @@ public final class EnvelopeCodec {
     byte[] payload = m.payloadArray();
     g.writeRaw(m.msgType() == MessageType.PUBLISH ? OPEN_PUBLISH : OPEN_STATUS);
     g.writeString(m.event());
-    g.writeRaw(BEFORE[2]);
+    g.writeRaw(BEFORE_TOPIC);
     g.writeString(m.topic());
-    g.writeRaw(BEFORE[3]);
+    g.writeRaw(BEFORE_SEQ);
     g.writeNumber(m.seq());
-    g.writeRaw(BEFORE[4]);
+    g.writeRaw(BEFORE_PAYLOAD_LEN);
     g.writeNumber(payload.length);
-    g.writeRaw(BEFORE[5]);
+    g.writeRaw(BEFORE_DEVICE_ID);
     g.writeString(m.deviceId());
-    g.writeRaw(BEFORE[6]);
+    g.writeRaw(BEFORE_PRODUCT_NAME);
     g.writeString(m.productName());
-    g.writeRaw(BEFORE[7]);
+    g.writeRaw(BEFORE_DEVICE_NAME);
     g.writeString(m.deviceName());
-    g.writeRaw(BEFORE[8]);
+    g.writeRaw(BEFORE_PAYLOAD);
     int length = (payload.length + 2) / 3 * 4;
     byte[] base64 = scratch.base64(length);
     BASE64.encode(payload, base64);
@@ -352,7 +355,8 @@ public final class EnvelopeCodec {
     g.writeRaw(CLOSE);
   }
 
-  private static void writeFields(JsonGenerator g, DeviceMessage m, Encoder scratch) throws IOException {
+  /** The structured writer: for pretty printing and for streams. */
+  private static void writeFields(JsonGenerator g, DeviceMessage m) throws IOException {
     byte[] payload = m.payloadArray();
     g.writeStartObject();
     g.writeFieldName(NAMES[0]);
@@ -373,10 +377,8 @@ public final class EnvelopeCodec {
     g.writeString(m.deviceName());
     g.writeFieldName(NAMES[8]);
     // Standard Base64 needs no JSON escaping; the JDK's encoder is much faster than Jackson's.
-    int length = (payload.length + 2) / 3 * 4;
-    byte[] base64 = scratch != null ? scratch.base64(length) : new byte[length];
-    BASE64.encode(payload, base64);
-    g.writeRawUTF8String(base64, 0, length);
+    byte[] base64 = BASE64.encode(payload);
+    g.writeRawUTF8String(base64, 0, base64.length);
     g.writeEndObject();
   }
 
