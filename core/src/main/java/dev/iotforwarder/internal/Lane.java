@@ -143,13 +143,14 @@ final class Lane {
   void offer(Entry e, boolean mayBlock) {
     List<Entry> victims = null;
     ForwardingException rejection = null;
+    boolean droppedNew = false;
     lock.lock();
     try {
       // received is counted together with the outcome (queued or failed), never before a BLOCK
       // wait releases the lock, so that every snapshot balances.
       OverflowPolicy policy = options.overflow(e.message.msgType());
       long waitNanos = mayBlock && policy == OverflowPolicy.BLOCK ? options.blockTimeout().toNanos() : 0;
-      while (rejection == null && !closing && !hasRoom(e.bytes)) {
+      while (rejection == null && !droppedNew && !closing && !hasRoom(e.bytes)) {
         if (policy == OverflowPolicy.DROP_OLDEST) {
           Entry victim = removeOldestQueued(e.status);
           if (victim != null) {
@@ -158,8 +159,9 @@ final class Lane {
             }
             victims.add(victim);
           } else {
-            rejection = full(e, "and no queued " + e.message.msgType().wireName()
-                + " message could be dropped to make room");
+            // Every held message of this type is with the sink already: the new one is the oldest
+            // not yet sent, so it is the one dropped (to the dead-letter sink, like any other).
+            droppedNew = true;
           }
         } else if (waitNanos > 0) {
           try {
@@ -184,11 +186,21 @@ final class Lane {
         if (rejection instanceof BufferFullException) {
           rejected++;
         }
+      } else if (droppedNew) {
+        dropped++;
       } else {
         accept(e);
       }
     } finally {
       lock.unlock();
+    }
+    if (droppedNew) {
+      pipeline.listeners.dropped(e.message, name);
+      finish(e, new PermanentForwardingException(
+          "sink " + name + " dropped the new " + e.describe() + ": its buffer of "
+              + options.maxMessages() + " messages / " + options.maxBytes() + " bytes is full and"
+              + " every " + e.message.msgType().wireName() + " message it holds was already handed to"
+              + " the sink (overflow policy DROP_OLDEST)", name, null), true);
     }
     if (victims != null) {
       for (Entry v : victims) {

@@ -165,6 +165,53 @@ class OverflowPolicyTest {
   }
 
   @Test
+  @DisplayName("DROP_OLDEST with every held message already at the sink drops the new one to the dead-letter sink, never rejects it")
+  void dropOldestWithEverythingInFlightDropsTheNewMessage() throws Exception {
+    FlakySink sink = FlakySink.builder("holding").build();
+    sink.pause();
+    Fixtures.RecordingDeadLetters dlq = new Fixtures.RecordingDeadLetters();
+    try (Forwarder f = forwarder(sink, dlq, OverflowPolicy.DROP_OLDEST, OverflowPolicy.DROP_OLDEST, Duration.ZERO)) {
+      List<CompletableFuture<ForwardResult>> held = new ArrayList<>();
+      for (int device = 0; device < CAPACITY; device++) {
+        held.add(f.forward(Fixtures.publish(device, 1)));
+      }
+      // One message per device and maxInFlight above the buffer: the sink takes all of them.
+      Fixtures.await("the sink to hold the whole buffer", Duration.ofSeconds(10), () -> sink.heldCount() == CAPACITY);
+      assertThat(f.stats().sink("holding").queued()).isZero();
+
+      DeviceMessage publish = Fixtures.publish(CAPACITY, 1);
+      DeviceMessage status = Fixtures.status(CAPACITY + 1, 1, StatusEvent.ONLINE);
+      for (DeviceMessage m : List.of(publish, status)) {
+        assertThatThrownBy(() -> f.forward(m).get(10, TimeUnit.SECONDS))
+            .isInstanceOf(ExecutionException.class)
+            .cause()
+            .isInstanceOf(PermanentForwardingException.class)
+            .isNotInstanceOf(BufferFullException.class)
+            .hasMessageContaining("dropped the new")
+            .hasMessageContaining("DROP_OLDEST")
+            .hasMessageContaining("dead-letter sink");
+      }
+      SinkStats full = f.stats().sink("holding");
+      assertThat(full.dropped()).isEqualTo(2);
+      assertThat(full.rejected()).isZero();
+      assertThat(full.inflight()).isEqualTo(CAPACITY);
+      assertBounded(full);
+      assertThat(dlq.letters()).extracting(DeadLetter::message).containsExactly(publish, status);
+      assertThat(dlq.letters()).allSatisfy(l -> {
+        assertThat(l.attempts()).isZero();
+        assertThat(l.reasonText()).contains("every", "already handed to the sink");
+      });
+
+      sink.resume();
+      for (CompletableFuture<ForwardResult> fut : held) {
+        assertThat(fut.get(10, TimeUnit.SECONDS).status()).isEqualTo(ForwardResult.Status.DELIVERED);
+      }
+      assertThat(sink.delivered()).hasSize(CAPACITY).doesNotContain(publish, status);
+      assertThat(f.stats().sink("holding").balanced()).isTrue();
+    }
+  }
+
+  @Test
   @DisplayName("a Status DROP_OLDEST policy without a dead-letter sink is refused at build()")
   void statusDropNeedsDeadLetter() {
     FlakySink sink = FlakySink.builder("s").build();

@@ -81,6 +81,8 @@ class KafkaOutageTest {
   private final ConcurrentLinkedQueue<Sent> sent = new ConcurrentLinkedQueue<>();
   private final ConcurrentLinkedQueue<Sent> deliveredMsgs = new ConcurrentLinkedQueue<>();
   private final ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+  /** Every message's outcome, by key: "delivered ..." or the failure; to explain a loss. */
+  private final Map<String, String> outcomes = new java.util.concurrent.ConcurrentHashMap<>();
   private final ConcurrentLinkedQueue<Call> statusCalls = new ConcurrentLinkedQueue<>();
   private final AtomicLong completed = new AtomicLong();
   private volatile boolean running = true;
@@ -204,6 +206,11 @@ class KafkaOutageTest {
       }
       List<String> deliveredButMissing = deliveredMsgs.stream().map(Sent::key).filter(k -> !kafkaKeys.contains(k)).toList();
 
+      if (!lost.isEmpty()) {
+        System.out.printf("[kafka-outage] %d lost; the first of them:%n", lost.size());
+        lost.stream().limit(20).forEach(k -> System.out.printf("[kafka-outage]   %s: %s; in Kafka for its device: %s%n",
+            k, outcomes.get(k), inKafka.get(k.substring(0, k.indexOf('#')))));
+      }
       long maxHeapMiB = sampler.maxHeapMiB();
       Figures.report(new Figures.Row("Kafka outage (" + OUTAGE_SECONDS + " s)", sent.size(), lost.size(), duplicates,
           "0 pipeline, " + producerRetries + " producer", letters.size(), maxHeapMiB, took,
@@ -287,7 +294,9 @@ class KafkaOutageTest {
             f.whenComplete((r, e) -> {
               if (e == null) {
                 deliveredMsgs.add(s);
+                outcomes.put(s.key(), "delivered " + r);
               } else {
+                outcomes.put(s.key(), "failed " + e);
                 LogCapture.scan("forward failure", e);
                 failures.add(e);
               }
