@@ -211,12 +211,14 @@ class KafkaOutageTest {
         lost.stream().limit(20).forEach(k -> System.out.printf("[kafka-outage]   %s: %s; in Kafka for its device: %s%n",
             k, outcomes.get(k), inKafka.get(k.substring(0, k.indexOf('#')))));
       }
+      long droppedNew = letters.stream().filter(l -> l.reasonText().contains("dropped the new")).count();
       long maxHeapMiB = sampler.maxHeapMiB();
       Figures.report(new Figures.Row("Kafka outage (" + OUTAGE_SECONDS + " s)", sent.size(), lost.size(), duplicates,
           "0 pipeline, " + producerRetries + " producer", letters.size(), maxHeapMiB, took,
           DEVICES + " devices at " + RATE + " msg/s; " + statusSent + " Status, all delivered; buffer " + BUFFER
               + " full in " + fullSamples.get() + " of " + sampler.samples() + " stats samples (all balanced); "
-              + stats.dropped() + " Publish dropped oldest-first to the DLQ; 0 rejected"));
+              + stats.dropped() + " Publish dropped oldest-first to the DLQ (" + droppedNew
+              + " of them new messages, every held one being at the sink already); 0 rejected"));
 
       assertThat(sampler.failures()).as("every stats snapshot balanced and within the buffer").isEmpty();
       assertThat(lost).as("messages neither in Kafka nor dead-lettered").isEmpty();
