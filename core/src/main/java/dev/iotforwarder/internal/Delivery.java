@@ -6,13 +6,24 @@ import dev.iotforwarder.ForwardingException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
  * One forwarded message's journey to all the sinks it was routed to: completes the caller's future
  * once every sink has reported, successfully or not.
  */
 final class Delivery {
+  private static final VarHandle REMAINING;
+
+  static {
+    try {
+      REMAINING = MethodHandles.lookup().findVarHandle(Delivery.class, "remaining", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   /** The message; with a spool, null while it waits on disk and no lane holds it. */
   volatile DeviceMessage message;
   final CompletableFuture<ForwardResult> future;
@@ -21,10 +32,12 @@ final class Delivery {
   volatile long startMillis;
   /** The spool's record of this message; null without a spool. */
   Spooler.Ticket spool;
-  private final AtomicInteger remaining;
+  /** Targets that have not reported yet; updated through {@link #REMAINING}. */
+  private volatile int remaining;
   /** Routed to one sink only: its name is kept without a list (the common case). */
   private final boolean single;
-  private String deliveredTo;
+  /** The one sink's name as a list, from its lane (no list per message). */
+  private List<String> deliveredTo;
   private List<String> delivered;
   private ForwardingException failure;
   private volatile boolean kept;
@@ -36,7 +49,7 @@ final class Delivery {
   Delivery(DeviceMessage message, int targets, long startNanos, long startMillis,
       CompletableFuture<ForwardResult> future) {
     this.message = message;
-    this.remaining = new AtomicInteger(targets);
+    this.remaining = targets;
     this.single = targets == 1;
     this.startNanos = startNanos;
     this.startMillis = startMillis;
@@ -66,7 +79,7 @@ final class Delivery {
       }
       f = failure;
     }
-    if (remaining.getAndSet(0) <= 0) {
+    if ((int) REMAINING.getAndSet(this, 0) <= 0) {
       return;
     }
     Spooler.Ticket t = spool;
@@ -89,9 +102,15 @@ final class Delivery {
     }
   }
 
-  void succeeded(String sinkName) {
+  /**
+   * One sink delivered the message.
+   *
+   * @param sinkName the sink's name
+   * @param sinkNameList the same name as an immutable one-element list, kept by the lane
+   */
+  void succeeded(String sinkName, List<String> sinkNameList) {
     if (single) {
-      deliveredTo = sinkName; // read in arrive() on this thread, after the decrement
+      deliveredTo = sinkNameList; // read in arrive() on this thread, after the decrement
       arrive();
       return;
     }
@@ -117,7 +136,7 @@ final class Delivery {
 
   private void arrive() {
     DeviceMessage m = message; // before the spool may detach it
-    int left = remaining.decrementAndGet();
+    int left = (int) REMAINING.getAndAdd(this, -1) - 1;
     Spooler.Ticket t = spool;
     if (t != null) {
       t.arrived(this, left == 0);
@@ -129,7 +148,7 @@ final class Delivery {
     List<String> sinks;
     synchronized (this) {
       f = failure;
-      sinks = delivered != null ? delivered : deliveredTo != null ? List.of(deliveredTo) : List.of();
+      sinks = delivered != null ? delivered : deliveredTo != null ? deliveredTo : List.of();
     }
     if (f != null) {
       future.completeExceptionally(f);

@@ -43,6 +43,8 @@ final class Lane {
   private static final Object POISON = new Object();
 
   final String name;
+  /** The name as a one-element list, for every {@code ForwardResult} this lane completes. */
+  private final List<String> nameAsList;
   final Sink sink;
   final LaneOptions options;
   private final Pipeline pipeline;
@@ -84,6 +86,7 @@ final class Lane {
 
   Lane(String name, Sink sink, LaneOptions options, Pipeline pipeline, NamedThreadFactory factory) {
     this.name = name;
+    this.nameAsList = List.of(name);
     this.sink = sink;
     this.options = options;
     this.pipeline = pipeline;
@@ -371,7 +374,7 @@ final class Lane {
           name, null)));
       return;
     }
-    f.whenComplete((v, error) -> post(new Completion(e, token, error)));
+    f.whenComplete(new Completion(e, token, null));
   }
 
   private void link(Entry e) {
@@ -427,7 +430,28 @@ final class Lane {
 
   // ---------------------------------------------------------------- completion (lane threads 2..)
 
-  private record Completion(Entry entry, int token, Throwable error) {}
+  /**
+   * A sink's answer to one send of an entry (the token tells a late answer from the current one).
+   * Also the callback on the sink's future, so that a send costs one object here, not two.
+   */
+  private final class Completion implements java.util.function.BiConsumer<Object, Throwable> {
+    final Entry entry;
+    final int token;
+    /** Set before the completion is posted; the queue publishes it to the completer. */
+    Throwable error;
+
+    Completion(Entry entry, int token, Throwable error) {
+      this.entry = entry;
+      this.token = token;
+      this.error = error;
+    }
+
+    @Override
+    public void accept(Object ignored, Throwable failure) {
+      error = failure;
+      post(this);
+    }
+  }
 
   private record LetterDone(Entry entry, ForwardingException failure, DeadLetter letter, Throwable error) {}
 
@@ -510,7 +534,7 @@ final class Lane {
           case SUCCESS -> {
             pipeline.listeners.delivered(
                 e.message, name, e.attempts, System.nanoTime() - e.delivery.startNanos);
-            e.delivery.succeeded(name);
+            e.delivery.succeeded(name, nameAsList);
           }
           case RETRY -> scheduleRetry(e, unwrap(c.error));
           case FAILED -> failOrFailover(e, unwrap(c.error));
