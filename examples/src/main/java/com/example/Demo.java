@@ -320,11 +320,10 @@ public final class Demo {
           .bootstrapServers(kafka.saslBootstrapServers())
           .sasl(CKAFKA_INSTANCE, GATEWAY_USER, LOCAL_PASSWORD)
           .topicRouter(m -> m.isStatus() ? STATUS_TOPIC : TELEMETRY_TOPIC)
-          // Riding out a broker outage without dead letters: the producer retries a record for
-          // delivery.timeout.ms, and send() waits up to max.block.ms for metadata (which it asks for
-          // again once the broker disconnects). Both must outlast the longest outage to ride out.
+          // Riding out a broker outage without dead letters: the producer retries a record it has
+          // for delivery.timeout.ms, and the sink tries a record the producer did not take (no
+          // metadata while the broker is down) again until the same delivery.timeout.ms has passed.
           .producerProperty("delivery.timeout.ms", Math.max(120_000, outageMillis + 60_000))
-          .producerProperty("max.block.ms", outageMillis + 60_000)
           .build();
       CmqSink statusSink = CmqSink.builder()
           .name(CMQ_STATUS_SINK)
