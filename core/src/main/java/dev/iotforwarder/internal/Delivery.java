@@ -3,11 +3,11 @@ package dev.iotforwarder.internal;
 import dev.iotforwarder.DeviceMessage;
 import dev.iotforwarder.ForwardResult;
 import dev.iotforwarder.ForwardingException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 
 /**
  * One forwarded message's journey to all the sinks it was routed to: completes the caller's future
@@ -105,15 +105,15 @@ final class Delivery {
   /**
    * One sink delivered the message.
    *
-   * @param sinkName the sink's name
-   * @param sinkNameList the same name as an immutable one-element list, kept by the lane
+   * @param sink the sink's name as an immutable one-element list, kept by its lane
    */
-  void succeeded(String sinkName, List<String> sinkNameList) {
+  void succeeded(List<String> sink) {
     if (single) {
-      deliveredTo = sinkNameList; // read in arrive() on this thread, after the decrement
+      deliveredTo = sink; // read in arrive() on this thread, after the decrement
       arrive();
       return;
     }
+    String sinkName = sink.get(0);
     synchronized (this) {
       if (delivered == null) {
         delivered = new ArrayList<>(2);

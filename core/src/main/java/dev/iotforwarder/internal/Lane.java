@@ -27,6 +27,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -434,7 +435,7 @@ final class Lane {
    * A sink's answer to one send of an entry (the token tells a late answer from the current one).
    * Also the callback on the sink's future, so that a send costs one object here, not two.
    */
-  private final class Completion implements java.util.function.BiConsumer<Object, Throwable> {
+  private final class Completion implements BiConsumer<Object, Throwable> {
     final Entry entry;
     final int token;
     /** Set before the completion is posted; the queue publishes it to the completer. */
@@ -534,7 +535,7 @@ final class Lane {
           case SUCCESS -> {
             pipeline.listeners.delivered(
                 e.message, name, e.attempts, System.nanoTime() - e.delivery.startNanos);
-            e.delivery.succeeded(name, nameAsList);
+            e.delivery.succeeded(nameAsList);
           }
           case RETRY -> scheduleRetry(e, unwrap(c.error));
           case FAILED -> failOrFailover(e, unwrap(c.error));
