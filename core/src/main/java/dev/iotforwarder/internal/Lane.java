@@ -48,7 +48,7 @@ final class Lane {
   private final List<String> nameAsList;
   final Sink sink;
   final LaneOptions options;
-  private final Pipeline pipeline;
+  private final EngineContext context;
   private final boolean gated;
   private final boolean pipelineRetries;
   private final long sendTimeoutNanos;
@@ -85,12 +85,12 @@ final class Lane {
   private volatile boolean inline;
   private final List<Thread> threads = new ArrayList<>();
 
-  Lane(String name, Sink sink, LaneOptions options, Pipeline pipeline, NamedThreadFactory factory) {
+  Lane(String name, Sink sink, LaneOptions options, EngineContext context, NamedThreadFactory factory) {
     this.name = name;
     this.nameAsList = List.of(name);
     this.sink = sink;
     this.options = options;
-    this.pipeline = pipeline;
+    this.context = context;
     boolean sinkOrders = safe(sink::preservesOrder, false);
     this.pipelineRetries = !safe(sink::retriesInternally, false);
     // The sink keeps order on its own only if it also retries on its own: a pipeline retry of an
@@ -199,7 +199,7 @@ final class Lane {
       lock.unlock();
     }
     if (droppedNew) {
-      pipeline.listeners.dropped(e.message, name);
+      context.listeners.dropped(e.message, name);
       finish(e, new PermanentForwardingException(
           "sink " + name + " dropped the new " + e.describe() + ": its buffer of "
               + options.maxMessages() + " messages / " + options.maxBytes() + " bytes is full and"
@@ -208,7 +208,7 @@ final class Lane {
     }
     if (victims != null) {
       for (Entry v : victims) {
-        pipeline.listeners.dropped(v.message, name);
+        context.listeners.dropped(v.message, name);
         finish(v, new PermanentForwardingException(
             "sink " + name + " dropped the " + v.describe() + " to make room for newer messages"
                 + " (overflow policy DROP_OLDEST, buffer " + options.maxMessages() + " messages / "
@@ -217,7 +217,7 @@ final class Lane {
     }
     if (rejection != null) {
       if (rejection instanceof BufferFullException) {
-        pipeline.listeners.rejected(e.message, name);
+        context.listeners.rejected(e.message, name);
       }
       if (e.delivery.spool != null) {
         e.delivery.keep(); // a failover lane refused it: it stays in the spool
@@ -533,7 +533,7 @@ final class Lane {
         Entry e = c.entry;
         switch (outcome[i]) {
           case SUCCESS -> {
-            pipeline.listeners.delivered(
+            context.listeners.delivered(
                 e.message, name, e.attempts, System.nanoTime() - e.delivery.startNanos);
             e.delivery.succeeded(nameAsList);
           }
@@ -587,7 +587,7 @@ final class Lane {
     }
     RetryPolicy policy = options.retryPolicy();
     return e.attempts < policy.maxAttempts()
-        && pipeline.clock.millis() - e.delivery.startMillis < policy.maxElapsed().toMillis();
+        && context.clock.millis() - e.delivery.startMillis < policy.maxElapsed().toMillis();
   }
 
   private static Throwable unwrap(Throwable t) {
@@ -598,10 +598,10 @@ final class Lane {
   }
 
   private void scheduleRetry(Entry e, Throwable error) {
-    long backoffNanos = pipeline.backoffNanos(options.retryPolicy(), e.attempts);
-    pipeline.listeners.retry(e.message, name, e.attempts, error, backoffNanos);
+    long backoffNanos = context.backoffNanos(options.retryPolicy(), e.attempts);
+    context.listeners.retry(e.message, name, e.attempts, error, backoffNanos);
     try {
-      pipeline.scheduler.schedule(() -> requeue(e), backoffNanos, TimeUnit.NANOSECONDS);
+      context.scheduler.schedule(() -> requeue(e), backoffNanos, TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException closed) {
       requeue(e); // the forwarder is closing: the close sweep will fail it
     }
@@ -627,7 +627,7 @@ final class Lane {
   private void failOrFailover(Entry e, Throwable error) {
     if (e.backup != null && !closing) {
       LOG.debug("Sink {} failed the {}; failing over to {}", name, e.describe(), e.backup.name, error);
-      pipeline.listeners.failed(e.message, name, e.attempts, error);
+      context.listeners.failed(e.message, name, e.attempts, error);
       e.backup.offer(new Entry(e.message, e.delivery, e.bytes, null), false);
       return;
     }
@@ -641,10 +641,10 @@ final class Lane {
     }
     ForwardingException failure = describeFailure(e, error, wasDropped);
     if (!wasDropped) {
-      pipeline.listeners.failed(e.message, name, e.attempts, error);
+      context.listeners.failed(e.message, name, e.attempts, error);
     }
-    DeadLetter letter = new DeadLetter(e.message, name, error, e.attempts, pipeline.clock.instant());
-    CompletableFuture<Void> stored = pipeline.deadLetter(letter);
+    DeadLetter letter = new DeadLetter(e.message, name, error, e.attempts, context.clock.instant());
+    CompletableFuture<Void> stored = context.deadLetter(letter);
     if (stored == null) {
       logFailure(failure);
       e.delivery.failed(failure);
@@ -656,15 +656,15 @@ final class Lane {
   private void letterDone(LetterDone d) {
     ForwardingException reported;
     if (d.error == null) {
-      pipeline.listeners.deadLettered(d.letter);
+      context.listeners.deadLettered(d.letter);
       reported = rebuild(d.failure, d.failure.getMessage() + "; the message is in dead-letter sink "
-          + pipeline.deadLetterName());
+          + context.deadLetterName());
     } else {
       Throwable dlqError = unwrap(d.error);
       LOG.error("Dead-letter sink {} failed to store the {} that sink {} could not deliver",
-          pipeline.deadLetterName(), d.entry.describe(), name, dlqError);
+          context.deadLetterName(), d.entry.describe(), name, dlqError);
       reported = rebuild(d.failure, d.failure.getMessage() + "; and dead-letter sink "
-          + pipeline.deadLetterName() + " failed to store it: " + dlqError);
+          + context.deadLetterName() + " failed to store it: " + dlqError);
       reported.addSuppressed(dlqError);
       d.entry.delivery.keep(); // with a spool: neither delivered nor dead-lettered, so it stays
     }

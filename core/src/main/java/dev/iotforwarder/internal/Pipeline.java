@@ -1,6 +1,5 @@
 package dev.iotforwarder.internal;
 
-import dev.iotforwarder.DeadLetter;
 import dev.iotforwarder.DeviceMessage;
 import dev.iotforwarder.ForwardResult;
 import dev.iotforwarder.Forwarder;
@@ -9,19 +8,15 @@ import dev.iotforwarder.Forwarding;
 import dev.iotforwarder.ForwardingException;
 import dev.iotforwarder.LaneOptions;
 import dev.iotforwarder.MessageFilter;
-import dev.iotforwarder.RetriableForwardingException;
-import dev.iotforwarder.RetryPolicy;
 import dev.iotforwarder.SinkStats;
 import dev.iotforwarder.SpoolStats;
 import dev.iotforwarder.spi.DeadLetterSink;
 import dev.iotforwarder.spi.Sink;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -34,10 +29,9 @@ import org.slf4j.LoggerFactory;
 public final class Pipeline implements Forwarder {
   private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
 
-  final Listeners listeners;
-  final Clock clock;
-  final ScheduledThreadPoolExecutor scheduler;
-  private final Random random;
+  private final EngineContext context;
+  private final Listeners listeners;
+  private final ScheduledThreadPoolExecutor scheduler;
   private final DeadLetterSink deadLetter;
   private final MessageFilter filter;
   private final Route[] routes;
@@ -60,8 +54,6 @@ public final class Pipeline implements Forwarder {
     boolean built = false;
     try {
     this.listeners = new Listeners(config.listeners());
-    this.clock = config.clock();
-    this.random = config.random();
     this.deadLetter = config.deadLetter();
     this.filter = config.filter();
     this.closeTimeout = config.closeTimeout();
@@ -71,9 +63,11 @@ public final class Pipeline implements Forwarder {
         1, r -> threads.newThread("iot-forwarder-scheduler", r));
     scheduler.setRemoveOnCancelPolicy(true);
     scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    this.context = new EngineContext(
+        listeners, config.clock(), scheduler, config.random(), config.deadLetter());
     for (Map.Entry<String, Sink> s : config.sinksByName().entrySet()) {
       LaneOptions options = config.laneOptions().getOrDefault(s.getKey(), config.laneDefaults());
-      lanesByName.put(s.getKey(), new Lane(s.getKey(), s.getValue(), options, this, threads));
+      lanesByName.put(s.getKey(), new Lane(s.getKey(), s.getValue(), options, context, threads));
     }
     this.lanes = lanesByName.values().toArray(Lane[]::new);
     List<Route> rs = new ArrayList<>();
@@ -91,7 +85,7 @@ public final class Pipeline implements Forwarder {
       lane.start();
     }
     if (spooler != null) {
-      spooler.start(this, lanes, lanesByName, threads);
+      spooler.start(context, lanes, lanesByName, threads);
     }
       built = true;
     } finally {
@@ -239,7 +233,7 @@ public final class Pipeline implements Forwarder {
     if (spooler != null) {
       return spooler.intake(message, targets, backups, count, errors, startNanos, accepted);
     }
-    Delivery delivery = new Delivery(message, count + failures, startNanos, clock.millis());
+    Delivery delivery = new Delivery(message, count + failures, startNanos, context.clock.millis());
     if (errors != null) {
       errors.forEach(delivery::failed);
     }
@@ -298,33 +292,6 @@ public final class Pipeline implements Forwarder {
 
   static String describe(DeviceMessage m) {
     return m.msgType().wireName() + " message of " + m.deviceKey() + " seq " + m.seq();
-  }
-
-  long backoffNanos(RetryPolicy policy, int attempt) {
-    synchronized (random) {
-      return policy.backoffNanos(attempt, random);
-    }
-  }
-
-  String deadLetterName() {
-    return deadLetter == null ? "(none)" : deadLetter.name();
-  }
-
-  /** Sends a letter to the dead-letter sink; null if there is none. Never throws. */
-  CompletableFuture<Void> deadLetter(DeadLetter letter) {
-    if (deadLetter == null) {
-      return null;
-    }
-    try {
-      CompletableFuture<Void> f = deadLetter.send(letter);
-      if (f == null) {
-        return CompletableFuture.failedFuture(new RetriableForwardingException(
-            "dead-letter sink " + deadLetter.name() + " returned null from send()"));
-      }
-      return f;
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
   }
 
   @Override
@@ -430,6 +397,6 @@ public final class Pipeline implements Forwarder {
 
   @Override
   public String toString() {
-    return "Forwarder[sinks=" + lanesByName.keySet() + ", deadLetter=" + deadLetterName() + "]";
+    return "Forwarder[sinks=" + lanesByName.keySet() + ", deadLetter=" + context.deadLetterName() + "]";
   }
 }

@@ -100,7 +100,7 @@ final class Spooler {
   private int flushWaiters;
   private long lastCheckpoint = -1;
 
-  private Pipeline pipeline;
+  private EngineContext context;
   private Feed[] feeds;
   private Map<String, Lane> lanesByName;
   private Thread feeder;
@@ -388,11 +388,11 @@ final class Spooler {
   // ---------------------------------------------------------------- start
 
   /** Starts replaying and intake: every lane starts behind if anything was recovered. */
-  void start(Pipeline pipeline, Lane[] lanes, Map<String, Lane> lanesByName,
+  void start(EngineContext context, Lane[] lanes, Map<String, Lane> lanesByName,
       NamedThreadFactory threads) {
     lock.lock();
     try {
-      this.pipeline = pipeline;
+      this.context = context;
       this.lanesByName = lanesByName;
       this.feeds = new Feed[lanes.length];
       long first = segments.firstKey();
@@ -420,7 +420,7 @@ final class Spooler {
     }
     LOG.error("Spool {}: {} recovered messages were routed only to sinks that are no longer"
         + " configured; they go to the dead-letter sink {}", dir, orphans.size(),
-        pipeline.deadLetterName());
+        context.deadLetterName());
     SegmentReader r = null;
     Segment seg = null;
     for (long[] o : orphans) {
@@ -461,12 +461,12 @@ final class Spooler {
   }
 
   private void deadLetter(DeviceMessage m, String sink, ForwardingException reason) {
-    CompletableFuture<Void> f = pipeline.deadLetter(
-        new DeadLetter(m, sink, reason, 0, pipeline.clock.instant()));
+    CompletableFuture<Void> f = context.deadLetter(
+        new DeadLetter(m, sink, reason, 0, context.clock.instant()));
     if (f != null) {
       f.whenComplete((v, e) -> {
         if (e != null) {
-          LOG.error("Dead-letter sink {} failed to store the {}", pipeline.deadLetterName(),
+          LOG.error("Dead-letter sink {} failed to store the {}", context.deadLetterName(),
               Pipeline.describe(m), e);
         }
       });
@@ -484,7 +484,7 @@ final class Spooler {
       int count, List<ForwardingException> errors, long startNanos,
       CompletableFuture<Void> accepted) {
     int failures = errors == null ? 0 : errors.size();
-    Delivery d = new Delivery(m, count + failures, startNanos, pipeline.clock.millis());
+    Delivery d = new Delivery(m, count + failures, startNanos, context.clock.millis());
     if (errors != null) {
       errors.forEach(d::failed);
     }
@@ -502,7 +502,7 @@ final class Spooler {
     }
     RecordCodec.Encoded rec;
     try {
-      rec = RecordCodec.encode(m, sinks, backupNames, pipeline.clock.millis());
+      rec = RecordCodec.encode(m, sinks, backupNames, context.clock.millis());
     } catch (IllegalArgumentException e) {
       return refuse(d, count, accepted, new ForwardingException("the spool cannot hold the "
           + Pipeline.describe(m) + ": " + e.getMessage(), e), false, m, sinks);
@@ -592,7 +592,7 @@ final class Spooler {
       DeviceMessage m, String[] sinks) {
     if (full) {
       for (String sink : sinks) {
-        pipeline.listeners.rejected(m, sink);
+        context.listeners.rejected(m, sink);
       }
     }
     for (int j = 0; j < count; j++) {
@@ -791,7 +791,7 @@ final class Spooler {
             + options.maxDiskBytes() + " bytes) and dropped the " + Pipeline.describe(sr.message())
             + " to make room for newer messages (full policy DROP_OLDEST)", null, null);
         for (String sink : sr.sinks()) {
-          pipeline.listeners.dropped(sr.message(), sink);
+          context.listeners.dropped(sr.message(), sink);
           deadLetter(sr.message(), sink, why);
         }
         Object owner = v.owners.get(rec.seq());
@@ -822,7 +822,7 @@ final class Spooler {
     }
     LOG.warn("Spool {} full ({} bytes): dropped {} Publish messages waiting on disk (segment {};"
         + " full policy DROP_OLDEST); they go to the dead-letter sink {}", dir,
-        options.maxDiskBytes(), n, s.path.getFileName(), pipeline.deadLetterName());
+        options.maxDiskBytes(), n, s.path.getFileName(), context.deadLetterName());
   }
 
   // ---------------------------------------------------------------- outcomes (lane threads)
@@ -1043,7 +1043,7 @@ final class Spooler {
         Delivery d = deliveryFor(rec, seg);
         Ticket t = d.spool;
         d.message = m;
-        d.startMillis = pipeline.clock.millis();
+        d.startMillis = context.clock.millis();
         if (!f.lane.offerFromSpool(new Entry(m, d, bytes, backup))) {
           if (t.inLanes == 0) {
             d.message = null;
@@ -1087,7 +1087,7 @@ final class Spooler {
         targets++;
       }
     }
-    long now = pipeline.clock.millis();
+    long now = context.clock.millis();
     long startNanos = System.nanoTime()
         - TimeUnit.MILLISECONDS.toNanos(Math.max(0, now - rec.appendedMillis()));
     @SuppressWarnings("unchecked")
