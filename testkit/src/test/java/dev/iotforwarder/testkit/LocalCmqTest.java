@@ -41,7 +41,7 @@ class LocalCmqTest {
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final AtomicLong nonces = new AtomicLong(1);
 
-  private LocalCmq start(LocalCmq.Builder b) {
+  private LocalCmq start(LocalCmqBuilder b) {
     LocalCmq cmq = b.start();
     servers.add(cmq);
     return cmq;
@@ -506,9 +506,8 @@ class LocalCmqTest {
   @DisplayName("the builder lists every invalid setting")
   void builderValidation() {
     assertThatThrownBy(() -> LocalCmq.builder().port(-1).maxMsgSize(0).credentials("bad", "k").start())
-        .hasMessageContaining("port was -1")
-        .hasMessageContaining("maxMsgSize was 0")
-        .hasMessageContaining("secretId bad must start with AKID");
+        .hasMessage("Invalid LocalCmq configuration: port was -1 but must be in [0, 65535]; "
+            + "maxMsgSize was 0 but must be >= 1; secretId was bad but must start with AKID");
   }
 
   /** A clock that tests move by hand. */
