@@ -100,16 +100,9 @@ public final class CmqStore {
    * @return the queue
    */
   public LocalQueue existingQueue(Map<String, String> p) {
-    String name = CmqParams.required(p, "queueName");
-    if (!CmqParams.validName(name)) {
-      throw new CmqError(4000, 10020, "queueName is invalid");
-    }
-    LocalQueue q = queues.get(name);
-    if (q == null) {
-      throw new CmqError(4440, 10100, "queue is not existed, or deleted");
-    }
-    return q;
+    return existing(p, "queueName", queues, 10020, 10100, "queue");
   }
+
 
   /**
    * Publishes bodies to a topic, with the tags and routing key of the request: every matching
@@ -170,16 +163,23 @@ public final class CmqStore {
    * @return the topic
    */
   public Topic existingTopic(Map<String, String> p) {
-    String topicName = CmqParams.required(p, "topicName");
-    if (!CmqParams.validName(topicName)) {
-      throw new CmqError(4000, 10590, "topicName is invalid");
-    }
-    Topic topic = topics.get(topicName);
-    if (topic == null) {
-      throw new CmqError(4440, 10600, "topic is not existed, or deleted");
-    }
-    return topic;
+    return existing(p, "topicName", topics, 10590, 10600, "topic");
   }
+
+  /** What a request's name parameter names: 4000 with {@code invalidModule}, or 4440 if missing. */
+  private static <T> T existing(Map<String, String> p, String param, Map<String, T> byName, int invalidModule,
+      int missingModule, String what) {
+    String name = CmqParams.required(p, param);
+    if (!CmqParams.validName(name)) {
+      throw new CmqError(4000, invalidModule, param + " is invalid");
+    }
+    T t = byName.get(name);
+    if (t == null) {
+      throw new CmqError(4440, missingModule, what + " is not existed, or deleted");
+    }
+    return t;
+  }
+
 
   /** Wakes every receive that waits, so that it sees the server closing. */
   public void wakeUpAll() {
