@@ -173,9 +173,10 @@ class BuilderArgumentsTest {
     listsEvery(() -> LocalCmq.builder().port(-1).credentials(null, "k").credentials("NOTAKID", "k").clock(null)
             .visibilityTimeout(null).maxMsgSize(0).maxBatchBytes(0).maxRequestBytes(0).requestLogCapacity(-1)
             .start(),
-        "port", "secretId == null", "clock", "visibilityTimeout", "maxMsgSize", "maxBatchBytes",
+        "port", "credentials secretId was null but is required", "clock", "visibilityTimeout", "maxMsgSize", "maxBatchBytes",
         "maxRequestBytes", "requestLogCapacity", "must start with AKID");
     listsEvery(() -> LocalKafka.builder().saslUser("", "x").saslUser("u", null).timeout(Duration.ZERO).start(),
-        "saslUser username is empty", "saslUser password for u is null", "timeout");
+        "saslUser username was empty but must be non-empty",
+        "saslUser password for u was null but must be non-empty", "timeout was PT0S but must be > 0");
   }
 }

@@ -1,40 +1,18 @@
 package dev.iotforwarder.testkit;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.io.Writer;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import dev.iotforwarder.internal.shared.Problems;
+import dev.iotforwarder.testkit.internal.BrokerAdmin;
+import dev.iotforwarder.testkit.internal.KafkaBrokerConfig;
+import dev.iotforwarder.testkit.internal.KafkaNode;
+import dev.iotforwarder.testkit.internal.SeparateJvmBroker;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.Set;
-import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.stream.Stream;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.DescribeClusterOptions;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.errors.RetriableException;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,6 +61,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe. Starting costs about 2 s for the first broker in a JVM and 0.3 s after that; share
  * one broker per test JVM with {@link LocalKafkaExtension}.
+ *
+ * <p>This class holds the lifecycle (start, stop, restart, close) and the ports; the broker's
+ * settings, the separate-JVM mode, the admin client and its waits, and the only code that touches
+ * Kafka's internal API each have their own file in {@code testkit.internal}.
  */
 public final class LocalKafka implements AutoCloseable {
   /** System property: the default parent directory of the broker's files. */
@@ -98,36 +80,23 @@ public final class LocalKafka implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(LocalKafka.class);
   private static final int START_ATTEMPTS = 3;
-  private static final long POLL_MILLIS = 50;
 
   private enum State { RUNNING, STOPPED, CLOSED }
 
   private final Map<String, String> saslUsers;
-  private final Map<String, String> brokerProperties;
-  private final Path parentDir;
-  private final Duration timeout;
-  private final String separateJvmClasspath;
-
+  private final KafkaNode node;
   // Written under this; volatile so that the accessors do not wait for a restart in progress.
   private volatile State state = State.STOPPED;
-  private volatile Path dir;
-  private volatile int plainPort;
-  private volatile int saslPort;
-  // Guarded by this.
-  private int controllerPort;
-  private EmbeddedBroker broker;
-  private Process process;
-  private Admin admin;
 
   private LocalKafka(Builder b) {
     this.saslUsers = new LinkedHashMap<>(b.saslUsers);
-    this.brokerProperties = new LinkedHashMap<>(b.brokerProperties);
     String d = System.getProperty(DIR_PROPERTY);
-    this.parentDir = b.directory != null ? b.directory
+    Path parentDir = b.directory != null ? b.directory
         : Path.of(d != null && !d.isBlank() ? d : System.getProperty("java.io.tmpdir"));
-    this.timeout = b.timeout;
-    this.separateJvmClasspath = b.separateJvmClasspath != null ? b.separateJvmClasspath
-        : defaultSeparateJvmClasspath();
+    String separateJvmClasspath = b.separateJvmClasspath != null ? b.separateJvmClasspath
+        : SeparateJvmBroker.classpathFromFileProperty(BROKER_CLASSPATH_FILE_PROPERTY);
+    this.node = new KafkaNode(saslUsers, new LinkedHashMap<>(b.brokerProperties), parentDir, b.timeout,
+        separateJvmClasspath);
   }
 
   /**
@@ -156,7 +125,7 @@ public final class LocalKafka implements AutoCloseable {
    * @return host and port
    */
   public String bootstrapServers() {
-    return "127.0.0.1:" + plainPort;
+    return "127.0.0.1:" + node.plainPort();
   }
 
   /**
@@ -169,7 +138,7 @@ public final class LocalKafka implements AutoCloseable {
     if (saslUsers.isEmpty()) {
       throw new IllegalStateException("no SASL listener: add a user with LocalKafka.builder().saslUser(...)");
     }
-    return "127.0.0.1:" + saslPort;
+    return "127.0.0.1:" + node.saslPort();
   }
 
   /**
@@ -187,8 +156,7 @@ public final class LocalKafka implements AutoCloseable {
     props.put("bootstrap.servers", saslBootstrapServers());
     props.put("security.protocol", "SASL_PLAINTEXT");
     props.put("sasl.mechanism", "PLAIN");
-    props.put("sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required"
-        + " username=\"" + jaasEscape(username) + "\" password=\"" + jaasEscape(password) + "\";");
+    props.put("sasl.jaas.config", KafkaBrokerConfig.clientJaas(username, password));
     return props;
   }
 
@@ -208,7 +176,7 @@ public final class LocalKafka implements AutoCloseable {
    * @return the directory
    */
   public Path directory() {
-    return dir;
+    return node.directory();
   }
 
   /**
@@ -226,26 +194,7 @@ public final class LocalKafka implements AutoCloseable {
     if (partitions < 1) {
       throw new IllegalArgumentException("partitions < 1: " + partitions);
     }
-    Admin a = runningAdmin();
-    long deadline = System.nanoTime() + timeout.toNanos();
-    try {
-      a.createTopics(List.of(new NewTopic(name, partitions, (short) 1)))
-          .all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof TopicExistsException) {
-        throw new IllegalStateException("topic " + name + " already exists", e.getCause());
-      }
-      throw new IllegalStateException("could not create topic " + name, e.getCause());
-    } catch (TimeoutException e) {
-      throw new IllegalStateException("creating topic " + name + " took longer than " + timeout, e);
-    } catch (InterruptedException e) {
-      throw interrupted(e);
-    }
-    Set<TopicPartition> pending = new HashSet<>();
-    for (int p = 0; p < partitions; p++) {
-      pending.add(new TopicPartition(name, p));
-    }
-    awaitWritable(a, pending, deadline);
+    runningAdmin().createTopic(name, partitions);
   }
 
   /**
@@ -275,7 +224,7 @@ public final class LocalKafka implements AutoCloseable {
     }
     if (state == State.RUNNING) {
       state = State.STOPPED;
-      stopBroker();
+      node.stop();
     }
   }
 
@@ -288,28 +237,9 @@ public final class LocalKafka implements AutoCloseable {
    */
   public synchronized void restart() {
     stop();
-    try {
-      startBroker(false);
-    } catch (RuntimeException | Error e) {
-      stopQuietly(e);
-      throw e;
-    }
+    node.restart();
     state = State.RUNNING;
-    long deadline = System.nanoTime() + timeout.toNanos();
-    Admin a = admin;
-    try {
-      Set<String> topics = a.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      Set<TopicPartition> pending = new HashSet<>();
-      if (!topics.isEmpty()) {
-        a.describeTopics(topics).allTopicNames().get(timeout.toMillis(), TimeUnit.MILLISECONDS)
-            .forEach((t, d) -> d.partitions().forEach(p -> pending.add(new TopicPartition(t, p.partition()))));
-      }
-      awaitWritable(a, pending, deadline);
-    } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException("broker restarted but its topics could not be listed", e);
-    } catch (InterruptedException e) {
-      throw interrupted(e);
-    }
+    node.admin().awaitAllWritable();
   }
 
   /**
@@ -323,346 +253,41 @@ public final class LocalKafka implements AutoCloseable {
     }
     state = State.CLOSED;
     try {
-      stopBroker();
+      node.stop();
     } catch (RuntimeException | Error e) {
       log.warn("LocalKafka: stopping the broker failed", e);
     }
-    deleteQuietly(dir);
+    node.deleteDirectory();
   }
 
   /** Shows the listeners, the state and the SASL user names; never a password. */
   @Override
   public String toString() {
     return "LocalKafka[bootstrapServers=" + bootstrapServers()
-        + (saslUsers.isEmpty() ? "" : ", saslBootstrapServers=127.0.0.1:" + saslPort
+        + (saslUsers.isEmpty() ? "" : ", saslBootstrapServers=127.0.0.1:" + node.saslPort()
             + ", saslUsers=" + saslUsers.keySet())
         + ", state=" + state
-        + (separateJvmClasspath != null ? ", separateJvm" : "")
-        + ", directory=" + dir + "]";
+        + (node.separateJvm() ? ", separateJvm" : "")
+        + ", directory=" + node.directory() + "]";
   }
-
-  // ---------------------------------------------------------------------------------------------
 
   private synchronized void startFresh() {
-    RuntimeException last = null;
-    for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
-      try {
-        dir = Files.createTempDirectory(Files.createDirectories(parentDir), "local-kafka-");
-        pickPorts();
-        startBroker(true);
-        state = State.RUNNING;
-        return;
-      } catch (IOException | RuntimeException | Error e) {
-        stopQuietly(e);
-        deleteQuietly(dir);
-        dir = null;
-        if (e instanceof Error err) {
-          throw err;
-        }
-        last = e instanceof RuntimeException re ? re : new UncheckedIOException((IOException) e);
-        log.warn("LocalKafka: start attempt {} of {} failed: {}", attempt, START_ATTEMPTS, e.toString());
-      }
-    }
-    state = State.CLOSED;
-    throw new IllegalStateException("LocalKafka did not start after " + START_ATTEMPTS + " attempts", last);
-  }
-
-  private void pickPorts() throws IOException {
-    int count = saslUsers.isEmpty() ? 2 : 3;
-    List<ServerSocket> sockets = new ArrayList<>();
     try {
-      for (int i = 0; i < count; i++) {
-        ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"));
-        s.setReuseAddress(true);
-        sockets.add(s);
-      }
-      plainPort = sockets.get(0).getLocalPort();
-      controllerPort = sockets.get(1).getLocalPort();
-      saslPort = count == 3 ? sockets.get(2).getLocalPort() : 0;
-    } finally {
-      for (ServerSocket s : sockets) {
-        s.close();
-      }
-    }
-  }
-
-  private Map<String, String> brokerConfig() {
-    Map<String, String> c = new TreeMap<>();
-    String plain = "PLAINTEXT://127.0.0.1:" + plainPort;
-    String controller = "CONTROLLER://127.0.0.1:" + controllerPort;
-    String sasl = "SASL_PLAINTEXT://127.0.0.1:" + saslPort;
-    boolean withSasl = !saslUsers.isEmpty();
-    c.put("process.roles", "broker,controller");
-    c.put("node.id", "1");
-    c.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-    c.put("controller.listener.names", "CONTROLLER");
-    c.put("listeners", plain + "," + controller + (withSasl ? "," + sasl : ""));
-    c.put("advertised.listeners", plain + (withSasl ? "," + sasl : ""));
-    c.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
-        + (withSasl ? ",SASL_PLAINTEXT:SASL_PLAINTEXT" : ""));
-    c.put("inter.broker.listener.name", "PLAINTEXT");
-    c.put("log.dirs", dir.resolve("data").toString());
-    c.put("offsets.topic.replication.factor", "1");
-    c.put("offsets.topic.num.partitions", "1");
-    c.put("transaction.state.log.replication.factor", "1");
-    c.put("transaction.state.log.min.isr", "1");
-    c.put("transaction.state.log.num.partitions", "1");
-    c.put("share.coordinator.state.topic.replication.factor", "1");
-    c.put("share.coordinator.state.topic.min.isr", "1");
-    c.put("group.initial.rebalance.delay.ms", "0");
-    c.put("log.cleaner.dedupe.buffer.size", String.valueOf(2 * 1024 * 1024));
-    c.put("auto.create.topics.enable", "false");
-    if (withSasl) {
-      StringBuilder jaas = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required");
-      // The option key must be quoted: unquoted, the '#' of a CKafka user name ends the parse.
-      saslUsers.forEach((user, password) -> jaas.append(" \"user_").append(jaasEscape(user))
-          .append("\"=\"").append(jaasEscape(password)).append('"'));
-      jaas.append(';');
-      c.put("listener.name.sasl_plaintext.sasl.enabled.mechanisms", "PLAIN");
-      c.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", jaas.toString());
-    }
-    c.putAll(brokerProperties);
-    return c;
-  }
-
-  /** Starts the broker process or thread on the current ports and dir; waits until it is ready. */
-  private void startBroker(boolean format) {
-    Map<String, String> config = brokerConfig();
-    String clusterId = format ? Uuid.randomUuid().toString() : null;
-    try {
-      if (separateJvmClasspath == null) {
-        if (format) {
-          EmbeddedBroker.format(config, clusterId);
-        }
-        broker = EmbeddedBroker.start(config);
-      } else {
-        process = launchSeparateJvm(config, clusterId);
-        awaitSeparateJvmStarted();
-      }
+      node.startFresh(START_ATTEMPTS);
     } catch (RuntimeException | Error e) {
+      state = State.CLOSED;
       throw e;
-    } catch (Exception e) {
-      throw new IllegalStateException("could not start the broker", e);
     }
-    admin = Admin.create(Map.of(
-        "bootstrap.servers", bootstrapServers(),
-        "client.id", "local-kafka-admin",
-        "request.timeout.ms", 5000,
-        "default.api.timeout.ms", 10000));
-    awaitReady();
+    state = State.RUNNING;
   }
 
-  private Process launchSeparateJvm(Map<String, String> config, String clusterId) throws IOException {
-    Path configFile = dir.resolve("broker.properties");
-    Properties props = new Properties();
-    props.putAll(config);
-    try (Writer w = Files.newBufferedWriter(configFile, StandardCharsets.UTF_8)) {
-      props.store(w, "LocalKafka broker config");
-    }
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = List.of(java, "-Xmx256m", "-XX:+UseSerialGC",
-        "-cp", separateJvmClasspath, EmbeddedBroker.class.getName(),
-        configFile.toString(), clusterId == null ? "-" : clusterId);
-    Path logFile = dir.resolve("broker.log");
-    return new ProcessBuilder(cmd)
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-        .start();
-  }
-
-  /** Waits for the child JVM's "started" line, so that a JVM that dies at once fails fast. */
-  private void awaitSeparateJvmStarted() throws IOException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    Path logFile = dir.resolve("broker.log");
-    long offset = Files.exists(logFile) ? Files.size(logFile) : 0;
-    while (System.nanoTime() < deadline) {
-      if (Files.exists(logFile) && Files.size(logFile) > offset) {
-        byte[] all = Files.readAllBytes(logFile);
-        String fresh = new String(all, (int) Math.min(offset, all.length), (int) Math.max(0, all.length - offset),
-            StandardCharsets.UTF_8);
-        if (fresh.contains(EmbeddedBroker.STARTED)) {
-          return;
-        }
-      }
-      if (!process.isAlive()) {
-        throw new IllegalStateException("the broker's JVM exited with " + process.exitValue()
-            + "; its log: " + logTail());
-      }
-      pause();
-    }
-    throw new IllegalStateException("the broker's JVM did not start within " + timeout + "; its log: " + logTail());
-  }
-
-  private void awaitReady() {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    Exception last = null;
-    while (System.nanoTime() < deadline) {
-      if (process != null && !process.isAlive()) {
-        throw new IllegalStateException("the broker's JVM exited with " + process.exitValue()
-            + "; its log: " + logTail());
-      }
-      try {
-        if (!admin.describeCluster(new DescribeClusterOptions().timeoutMs(2000))
-            .nodes().get().isEmpty()) {
-          return;
-        }
-      } catch (ExecutionException e) {
-        last = e;
-      } catch (InterruptedException e) {
-        throw interrupted(e);
-      }
-      pause();
-    }
-    throw new IllegalStateException("the broker was not ready within " + timeout
-        + (process != null ? "; its log: " + logTail() : ""), last);
-  }
-
-  private void awaitWritable(Admin a, Set<TopicPartition> pending, long deadline) {
-    Throwable last = null;
-    while (!pending.isEmpty()) {
-      Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-      pending.forEach(tp -> request.put(tp, OffsetSpec.latest()));
-      ListOffsetsResult result = a.listOffsets(request);
-      for (TopicPartition tp : request.keySet()) {
-        try {
-          result.partitionResult(tp).get();
-          pending.remove(tp);
-        } catch (ExecutionException e) {
-          if (!(e.getCause() instanceof RetriableException)) {
-            throw new IllegalStateException("ListOffsets failed for " + tp, e.getCause());
-          }
-          last = e.getCause();
-        } catch (InterruptedException e) {
-          throw interrupted(e);
-        }
-      }
-      if (!pending.isEmpty()) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("partitions " + pending + " did not accept writes within "
-              + timeout, last);
-        }
-        pause();
-      }
-    }
-  }
-
-  private Admin runningAdmin() {
+  private BrokerAdmin runningAdmin() {
     synchronized (this) {
       if (state != State.RUNNING) {
         throw new IllegalStateException("LocalKafka is not running (" + state + ")");
       }
-      return admin;
+      return node.admin();
     }
-  }
-
-  private void stopBroker() {
-    Admin a = admin;
-    admin = null;
-    if (a != null) {
-      a.close(Duration.ofSeconds(5));
-    }
-    EmbeddedBroker b = broker;
-    broker = null;
-    if (b != null) {
-      b.stop();
-    }
-    Process p = process;
-    process = null;
-    if (p != null) {
-      stopProcess(p);
-    }
-  }
-
-  private void stopQuietly(Throwable primary) {
-    try {
-      stopBroker();
-    } catch (RuntimeException | Error e) {
-      primary.addSuppressed(e);
-    }
-  }
-
-  private static void stopProcess(Process p) {
-    try (OutputStream in = p.getOutputStream()) {
-      in.write("stop\n".getBytes(StandardCharsets.UTF_8));
-    } catch (IOException e) {
-      // already gone
-    }
-    try {
-      if (!p.waitFor(60, TimeUnit.SECONDS)) {
-        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      p.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  private String logTail() {
-    try {
-      List<String> lines = Files.readAllLines(dir.resolve("broker.log"), StandardCharsets.UTF_8);
-      return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
-    } catch (IOException | RuntimeException e) {
-      return "(unreadable: " + e + ")";
-    }
-  }
-
-  private static void deleteQuietly(Path root) {
-    if (root == null || !Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path p : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException | RuntimeException e) {
-      log.warn("LocalKafka: could not delete {}: {}", root, e.toString());
-    }
-  }
-
-  private static void pause() {
-    try {
-      Thread.sleep(POLL_MILLIS);
-    } catch (InterruptedException e) {
-      throw interrupted(e);
-    }
-  }
-
-  private static IllegalStateException interrupted(InterruptedException e) {
-    Thread.currentThread().interrupt();
-    return new IllegalStateException("interrupted", e);
-  }
-
-  static String jaasEscape(String s) {
-    return s.replace("\\", "\\\\").replace("\"", "\\\"");
-  }
-
-  private static String defaultSeparateJvmClasspath() {
-    String file = System.getProperty(BROKER_CLASSPATH_FILE_PROPERTY);
-    if (file == null || file.isBlank()) {
-      return null;
-    }
-    try {
-      return classpathWithTestkit(Files.readString(Path.of(file), StandardCharsets.UTF_8));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + BROKER_CLASSPATH_FILE_PROPERTY + "=" + file, e);
-    }
-  }
-
-  /** The given classpath with the testkit's own classes (which hold the broker's main) in front. */
-  private static String classpathWithTestkit(String classpath) {
-    List<String> entries = new ArrayList<>();
-    try {
-      entries.add(Path.of(EmbeddedBroker.class.getProtectionDomain().getCodeSource().getLocation().toURI())
-          .toString());
-    } catch (URISyntaxException | RuntimeException e) {
-      throw new IllegalStateException("cannot locate the testkit's classes", e);
-    }
-    for (String entry : classpath.split("[\\r\\n" + java.io.File.pathSeparator + "]+")) {
-      if (!entry.isBlank() && !entries.contains(entry.trim())) {
-        entries.add(entry.trim());
-      }
-    }
-    return String.join(java.io.File.pathSeparator, entries);
   }
 
   /**
@@ -671,7 +296,7 @@ public final class LocalKafka implements AutoCloseable {
   public static final class Builder {
     private final Map<String, String> saslUsers = new LinkedHashMap<>();
     private final Map<String, String> brokerProperties = new LinkedHashMap<>();
-    private final List<String> problems = new ArrayList<>();
+    private final List<String> problems = new ArrayList<>(); // found by saslUser, in Problems style
     private Path directory;
     private Duration timeout = Duration.ofSeconds(60);
     private String separateJvmClasspath;
@@ -689,11 +314,12 @@ public final class LocalKafka implements AutoCloseable {
     public Builder saslUser(String username, String password) {
       boolean ok = true;
       if (username == null || username.isEmpty()) {
-        problems.add("saslUser username is " + (username == null ? "null" : "empty"));
+        problems.add("saslUser username was " + (username == null ? "null" : "empty") + " but must be non-empty");
         ok = false;
       }
       if (password == null || password.isEmpty()) {
-        problems.add("saslUser password for " + username + " is " + (password == null ? "null" : "empty"));
+        problems.add("saslUser password for " + username + " was " + (password == null ? "null" : "empty")
+            + " but must be non-empty");
         ok = false;
       }
       if (ok) {
@@ -735,11 +361,7 @@ public final class LocalKafka implements AutoCloseable {
      * @return this builder (a timeout that is not positive is reported by {@link #start()})
      */
     public Builder timeout(Duration timeout) {
-      if (timeout == null || timeout.isZero() || timeout.isNegative()) {
-        problems.add("timeout was " + timeout + " but must be positive");
-      } else {
-        this.timeout = timeout;
-      }
+      this.timeout = timeout;
       return this;
     }
 
@@ -756,7 +378,7 @@ public final class LocalKafka implements AutoCloseable {
      * @return this builder
      */
     public Builder separateJvm(String classpath) {
-      this.separateJvmClasspath = classpath == null ? null : classpathWithTestkit(classpath);
+      this.separateJvmClasspath = classpath == null ? null : SeparateJvmBroker.classpathWithTestkit(classpath);
       return this;
     }
 
@@ -769,15 +391,17 @@ public final class LocalKafka implements AutoCloseable {
      * @throws IllegalStateException if it did not start; nothing is left behind on disk
      */
     public LocalKafka start() {
-      List<String> all = new ArrayList<>(problems);
+      Problems p = Problems.of("LocalKafka configuration");
+      problems.forEach(p::add);
+      p.positive("timeout", timeout);
       brokerProperties.forEach((k, v) -> {
-        if (k == null || k.isBlank() || v == null) {
-          all.add("brokerProperty " + k + " = " + v + ": key and value are required");
+        if (k == null || k.isBlank()) {
+          p.add("brokerProperty key was " + (k == null ? "null" : "\"" + k + "\"") + " but must be non-blank");
+        } else {
+          p.required("brokerProperty " + k, v);
         }
       });
-      if (!all.isEmpty()) {
-        throw new IllegalArgumentException("Invalid LocalKafka configuration: " + String.join("; ", all));
-      }
+      p.throwIfAny();
       LocalKafka kafka = new LocalKafka(this);
       kafka.startFresh();
       return kafka;

@@ -2,6 +2,7 @@ package dev.iotforwarder.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
@@ -41,7 +42,7 @@ class LocalCmqTest {
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final AtomicLong nonces = new AtomicLong(1);
 
-  private LocalCmq start(LocalCmq.Builder b) {
+  private LocalCmq start(LocalCmqBuilder b) {
     LocalCmq cmq = b.start();
     servers.add(cmq);
     return cmq;
@@ -489,6 +490,30 @@ class LocalCmqTest {
       Reply all = post(cmq, "BatchDeleteMessage", batch("queueName", "q", "receiptHandle", List.of("h0-0", "h0-1"), 1));
       assertThat(all.code()).isEqualTo(6020);
     }
+
+    @Test
+    @DisplayName("CmqFault and RecordedCmqRequest work where LocalCmq.Fault and LocalCmq.RecordedRequest did")
+    void newNames() throws Exception {
+      LocalCmq cmq = start().createQueue("q");
+      CmqFault throttled = CmqFault.error(4420);
+      assertThat(throttled.kind()).isEqualTo(CmqFault.Kind.ERROR);
+      assertThat(throttled.moduleCode()).isEqualTo(10250);
+      assertThat(Fault.error(4420)).hasToString("Fault.error(4420, 10250)").hasToString(throttled.toString());
+      assertThat(CmqFault.deleteFailures(2, 6000)).extracting(CmqFault::count, CmqFault::code, CmqFault::moduleCode)
+          .containsExactly(2, 6000, 10050);
+      assertThat(CmqFault.delay(Duration.ofMillis(5)).delay()).isEqualTo(Duration.ofMillis(5));
+      assertThat(CmqFault.httpStatus(502).httpStatus()).isEqualTo(502);
+      cmq.injectFaults(List.of("SendMessage"), throttled, CmqFault.httpStatus(502));
+      assertThat(post(cmq, "SendMessage", Map.of("queueName", "q", "msgBody", "1")).code()).isEqualTo(4420);
+      assertThat(post(cmq, "SendMessage", Map.of("queueName", "q", "msgBody", "2")).status()).isEqualTo(502);
+      List<RecordedCmqRequest> recorded = cmq.requests();
+      assertThat(recorded).extracting(RecordedCmqRequest::action, RecordedCmqRequest::code, RecordedCmqRequest::httpStatus)
+          .containsExactly(tuple("SendMessage", 4420, 200), tuple("SendMessage", -1, 502));
+      LocalCmq.RecordedRequest old = recorded.get(0);
+      assertThat(old.params()).containsEntry("msgBody", "1").containsEntry("queueName", "q");
+      assertThatThrownBy(() -> recorded.get(0).params().put("x", "y"))
+          .isInstanceOf(UnsupportedOperationException.class);
+    }
   }
 
   @Test
@@ -506,9 +531,8 @@ class LocalCmqTest {
   @DisplayName("the builder lists every invalid setting")
   void builderValidation() {
     assertThatThrownBy(() -> LocalCmq.builder().port(-1).maxMsgSize(0).credentials("bad", "k").start())
-        .hasMessageContaining("port was -1")
-        .hasMessageContaining("maxMsgSize was 0")
-        .hasMessageContaining("secretId bad must start with AKID");
+        .hasMessage("Invalid LocalCmq configuration: port was -1 but must be in [0, 65535]; "
+            + "maxMsgSize was 0 but must be >= 1; secretId was bad but must start with AKID");
   }
 
   /** A clock that tests move by hand. */

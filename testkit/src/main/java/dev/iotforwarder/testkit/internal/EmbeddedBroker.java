@@ -1,4 +1,4 @@
-package dev.iotforwarder.testkit;
+package dev.iotforwarder.testkit.internal;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -25,14 +25,14 @@ import org.apache.kafka.server.common.MetadataVersion;
  * KafkaConfig}, {@code Formatter}, {@code MetadataVersion}). These are not public API and change
  * between Kafka releases; keeping them here means a Kafka upgrade touches one file.
  *
- * <p>It also has a {@code main} for {@link LocalKafka}'s separate-JVM mode: {@code EmbeddedBroker
- * <config.properties> <clusterId|->} formats the storage (unless the cluster id is {@code -}),
- * starts the broker, and shuts it down when a line {@code stop} or end-of-file arrives on standard
- * input (so a broker whose parent JVM died stops too).
+ * <p>It also has a {@code main} for LocalKafka's separate-JVM mode ({@link SeparateJvmBroker}):
+ * {@code EmbeddedBroker <config.properties> <clusterId|->} formats the storage (unless the cluster id
+ * is {@code -}), starts the broker, and shuts it down when a line {@code stop} or end-of-file arrives
+ * on standard input (so a broker whose parent JVM died stops too).
  */
-final class EmbeddedBroker {
+public final class EmbeddedBroker {
   /** The line the separate-JVM main prints once the broker is up. */
-  static final String STARTED = "local-kafka: started";
+  public static final String STARTED = "local-kafka: started";
 
   private final KafkaRaftServer server;
 
@@ -44,7 +44,7 @@ final class EmbeddedBroker {
    * Formats {@code log.dirs} as a fresh single-node KRaft cluster, as {@code kafka-storage.sh format}
    * does.
    */
-  static void format(Map<String, String> config, String clusterId) throws Exception {
+  public static void format(Map<String, String> config, String clusterId) throws Exception {
     String dir = config.get("log.dirs");
     new Formatter()
         .setPrintStream(new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8))
@@ -58,7 +58,7 @@ final class EmbeddedBroker {
   }
 
   /** Starts a broker on formatted storage; returns once its sockets are bound. */
-  static EmbeddedBroker start(Map<String, String> config) {
+  public static EmbeddedBroker start(Map<String, String> config) {
     KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(config, false), Time.SYSTEM);
     EmbeddedBroker broker = new EmbeddedBroker(server);
     try {
@@ -71,7 +71,7 @@ final class EmbeddedBroker {
   }
 
   /** Shuts the broker down and waits until it has. */
-  void stop() {
+  public void stop() {
     server.shutdown();
     server.awaitShutdown();
   }
