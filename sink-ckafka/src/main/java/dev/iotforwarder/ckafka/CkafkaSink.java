@@ -172,7 +172,8 @@ import org.slf4j.LoggerFactory;
  *
  * By default the sink creates a {@link KafkaProducer} from the builder's settings and closes it in
  * {@link #close()}. With {@link CkafkaSinkBuilder#producer(Producer)} it uses the host's producer
- * instead and never closes it; the connection, security and producer properties are then the host's business.
+ * instead and never closes it; the connection, security and producer properties are then the host's
+ * business.
  */
 public final class CkafkaSink implements Sink {
   // Invariants. The sink holds no lock of its own: the pending list (PendingDeliveries) has one,
