@@ -164,7 +164,7 @@ class BuilderArgumentsTest {
         "instanceId", "userName", "sasl.jaas.config was set as a producer property");
     listsEvery(() -> CkafkaSink.builder().topic(" ").sasl(Secrets.SASL_INSTANCE_ID, Secrets.SASL_USER, "")
             .bootstrapServers("127.0.0.1:1").build(),
-        "topic was \" \"", "password must not be empty");
+        "topic was \" \"", "password was \"\" but must not be empty");
   }
 
   @Test

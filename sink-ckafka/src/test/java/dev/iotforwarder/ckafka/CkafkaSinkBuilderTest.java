@@ -13,7 +13,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-@DisplayName("CkafkaSink.Builder")
+@DisplayName("CkafkaSinkBuilder")
 class CkafkaSinkBuilderTest {
   private static final String SECRET = "p@ss\"word\\with#specials";
 
@@ -22,16 +22,17 @@ class CkafkaSinkBuilderTest {
   void reportsAllProblems() {
     assertThatThrownBy(() -> CkafkaSink.builder().name(" ").producerProperty("value.serializer", "x").build())
         .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("Invalid CkafkaSink configuration: ")
         .hasMessageContaining("name was \" \" but must not be blank")
-        .hasMessageContaining("topic or topicRouter must be set")
-        .hasMessageContaining("bootstrapServers must be set")
-        .hasMessageContaining("value.serializer cannot be set");
+        .hasMessageContaining("topic or topicRouter is required")
+        .hasMessageContaining("bootstrapServers was null but is required unless a producer is given")
+        .hasMessageContaining("value.serializer was \"x\" but must not be set (the sink sends byte arrays)");
     assertThatThrownBy(() -> CkafkaSink.builder().topic("a").topicRouter(m -> "b").bootstrapServers("x:1")
             .sasl("ckafka-1#bad", "", SECRET).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("topic and topicRouter are both set")
         .hasMessageContaining("instanceId was \"ckafka-1#bad\"")
-        .hasMessageContaining("userName must not be blank")
+        .hasMessageContaining("userName was \"\" but must not be blank")
         .message().doesNotContain(SECRET);
   }
 

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.junit.jupiter.api.DisplayName;
@@ -59,6 +60,37 @@ class ForwarderWithCkafkaTest {
       assertThat(decode(d)).hasSize(15).noneMatch(DeviceMessage::isStatus)
           .containsExactlyInAnyOrderElementsOf(sent.stream().filter(m -> !m.isStatus()).toList());
     }
+  }
+
+  @Test
+  @DisplayName("the caller's future completes on a lane thread of the forwarder, never on the producer's network thread")
+  void callersFutureCompletesOnALaneThread(LocalKafka kafka) throws Exception {
+    String topic = kafka.createUniqueTopic("lane-threads", 1);
+    // A long linger keeps the record in the producer's buffer until the flush, so the continuation is
+    // attached before the future can complete, and runs on the thread that completes it.
+    CkafkaSink sink = CkafkaSink.builder().name("lane-threads").bootstrapServers(kafka.bootstrapServers())
+        .topic(topic).producerProperty("linger.ms", 60_000).build();
+    AtomicReference<String> thread = new AtomicReference<>();
+    try (Forwarder forwarder = Forwarder.builder().route(sink).build()) {
+      CompletableFuture<ForwardResult> forwarded = forwarder.forward(Messages.telemetry(1, 1));
+      assertThat(forwarded).isNotDone();
+      CompletableFuture<Void> ran = forwarded.thenRun(() -> thread.set(Thread.currentThread().getName()));
+      // The lane hands the record to the sink on its own thread, so a flush may come before the
+      // producer has the record (which then waits for the linger): flush until the continuation ran.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!ran.isDone()) {
+        assertThat(System.nanoTime() - deadline).as("the record was acknowledged within 30 s").isNegative();
+        sink.flush(); // not waited for: it also waits for a record the producer does not have yet
+        try {
+          ran.get(20, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException notYet) {
+          // not dispatched before that flush: flush again
+        }
+      }
+      assertThat(forwarded.join().status()).isEqualTo(ForwardResult.Status.DELIVERED);
+    }
+    assertThat(thread.get()).startsWith("iot-forwarder-lane-threads-")
+        .doesNotStartWith("kafka-producer-network-thread");
   }
 
   @Test
