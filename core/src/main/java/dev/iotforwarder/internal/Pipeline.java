@@ -136,17 +136,31 @@ public final class Pipeline implements Forwarder {
     return new Forwarding(accepted, completion);
   }
 
-  /** Filters, routes and hands the message on; completes {@code accepted}, if given, once taken. */
+  /**
+   * The path of one message from {@code forward} (or {@code submit}) to its lanes, in five steps:
+   *
+   * <ol>
+   *   <li>{@link #admit}: refuse null and a closed forwarder; count it forwarded.
+   *   <li>The global filter: a message it rejects is FILTERED, at once.
+   *   <li>{@link #choose}: every route's filter picks the lanes (a route whose sink is unhealthy
+   *       takes its failover sink instead); a filter that throws fails that sink's part.
+   *   <li>{@link #countNotTaken}: every lane counts the message, as filtered when no route took it
+   *       to that lane, so that each lane's stats balance.
+   *   <li>Hand-off: with a spool, the spooler writes the message and feeds the lanes; without, one
+   *       {@link Delivery} (the caller's future) and one {@link Entry} per target lane.
+   * </ol>
+   *
+   * Runs on the caller's thread; it blocks only in a lane's or the spool's BLOCK overflow policy.
+   *
+   * @param accepted completed once the lanes (or the spool) took the message; null for {@code
+   *     forward}
+   */
   private CompletableFuture<ForwardResult> route(
       DeviceMessage message, CompletableFuture<Void> accepted) {
-    if (message == null) {
-      throw new NullPointerException("message == null");
+    CompletableFuture<ForwardResult> refused = admit(message);
+    if (refused != null) {
+      return refused;
     }
-    if (closed) {
-      return CompletableFuture.failedFuture(new ForwardingException(
-          "the forwarder is closed; it did not accept the " + describe(message)));
-    }
-    forwarded.increment();
     long startNanos = System.nanoTime();
     boolean pass;
     try {
@@ -161,24 +175,88 @@ public final class Pipeline implements Forwarder {
     if (!pass) {
       return filteredResult(message);
     }
-    Lane[] targets = null;
-    Lane[] backups = null;
-    int count = 0;
-    List<ForwardingException> errors = null;
-    boolean[] errored = null;
+    Targets t = choose(message);
+    if (t.count == 0 && t.errors == null) {
+      return filteredResult(message);
+    }
+    countNotTaken(t);
+    if (spooler != null) {
+      return spooler.intake(message, t.lanes, t.backups, t.count, t.errors, startNanos, accepted);
+    }
+    // Without a spool: one Delivery completes the caller's future once every target lane (and
+    // every route filter that threw) has reported; each target lane holds its own Entry.
+    Delivery delivery = new Delivery(
+        message, t.count + t.failures(), startNanos, context.clock.millis());
+    if (t.errors != null) {
+      t.errors.forEach(delivery::failed);
+    }
+    long bytes = estimateBytes(message);
+    for (int j = 0; j < t.count; j++) {
+      t.lanes[j].offer(new Entry(message, delivery, bytes, t.backups[j]), true);
+    }
+    if (accepted != null) {
+      delivery.acceptedAtIntake(accepted);
+    }
+    return delivery.future;
+  }
+
+  /** Step 1: a failed future if the forwarder takes no message now, else null (and it counts). */
+  private CompletableFuture<ForwardResult> admit(DeviceMessage message) {
+    if (message == null) {
+      throw new NullPointerException("message == null");
+    }
+    if (closed) {
+      return CompletableFuture.failedFuture(new ForwardingException(
+          "the forwarder is closed; it did not accept the " + describe(message)));
+    }
+    forwarded.increment();
+    return null;
+  }
+
+  /**
+   * Where one message goes: its target lanes, each with the failover lane to try if it gives up,
+   * and the lanes whose route filter threw (with their errors). Arrays are allocated only when a
+   * route takes the message; each lane appears once.
+   */
+  private static final class Targets {
+    Lane[] lanes;
+    Lane[] backups;
+    int count;
+    /** One error per lane whose route filter threw; null if none did. */
+    List<ForwardingException> errors;
+    /** By lane index: whether that lane's route filter threw. */
+    boolean[] errored;
+
+    int failures() {
+      return errors == null ? 0 : errors.size();
+    }
+
+    boolean targets(Lane lane) {
+      for (int j = 0; j < count; j++) {
+        if (lanes[j] == lane) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
+  /** Step 3: asks every route's filter; a route whose sink is unhealthy goes to its backup. */
+  private Targets choose(DeviceMessage message) {
+    Targets t = new Targets();
     for (Route r : routes) {
       boolean take;
       try {
         take = r.filter.test(message);
       } catch (RuntimeException e) {
-        if (errors == null) {
-          errors = new ArrayList<>(1);
-          errored = new boolean[lanes.length];
+        if (t.errors == null) {
+          t.errors = new ArrayList<>(1);
+          t.errored = new boolean[lanes.length];
         }
         int i = indexOf(r.lane);
-        if (!errored[i]) {
-          errored[i] = true;
-          errors.add(new ForwardingException("the filter of the route to sink " + r.lane.name
+        if (!t.errored[i]) { // one error per lane, however many of its routes threw
+          t.errored[i] = true;
+          t.errors.add(new ForwardingException("the filter of the route to sink " + r.lane.name
               + " threw " + e + " for the " + describe(message), r.lane.name, e));
         }
         continue;
@@ -188,63 +266,33 @@ public final class Pipeline implements Forwarder {
       }
       Lane target = r.lane;
       Lane backup = r.backup;
-      if (backup != null && !healthy(target)) {
+      if (backup != null && !healthy(target)) { // fail over before sending, not after
         target = backup;
         backup = null;
       }
-      if (targets == null) {
-        targets = new Lane[lanes.length];
-        backups = new Lane[lanes.length];
+      if (t.lanes == null) {
+        t.lanes = new Lane[lanes.length];
+        t.backups = new Lane[lanes.length];
       }
-      boolean dup = false;
-      for (int i = 0; i < count; i++) {
-        if (targets[i] == target) {
-          dup = true;
-          break;
-        }
-      }
-      if (!dup) {
-        targets[count] = target;
-        backups[count] = backup;
-        count++;
+      if (!t.targets(target)) { // two routes to one sink deliver once
+        t.lanes[t.count] = target;
+        t.backups[t.count] = backup;
+        t.count++;
       }
     }
-    int failures = errors == null ? 0 : errors.size();
-    if (count == 0 && failures == 0) {
-      return filteredResult(message);
-    }
+    return t;
+  }
+
+  /** Step 4: lanes no route took the message to count it (filtered, or failed if theirs threw). */
+  private void countNotTaken(Targets t) {
     for (int i = 0; i < lanes.length; i++) {
       Lane lane = lanes[i];
-      if (errored != null && errored[i]) {
+      if (t.errored != null && t.errored[i]) {
         lane.countFailedOffer();
-        continue;
-      }
-      boolean targeted = false;
-      for (int j = 0; j < count; j++) {
-        if (targets[j] == lane) {
-          targeted = true;
-          break;
-        }
-      }
-      if (!targeted) {
+      } else if (!t.targets(lane)) {
         lane.countFiltered();
       }
     }
-    if (spooler != null) {
-      return spooler.intake(message, targets, backups, count, errors, startNanos, accepted);
-    }
-    Delivery delivery = new Delivery(message, count + failures, startNanos, context.clock.millis());
-    if (errors != null) {
-      errors.forEach(delivery::failed);
-    }
-    long bytes = estimateBytes(message);
-    for (int j = 0; j < count; j++) {
-      targets[j].offer(new Entry(message, delivery, bytes, backups[j]), true);
-    }
-    if (accepted != null) {
-      delivery.acceptedAtIntake(accepted);
-    }
-    return delivery.future;
   }
 
   private CompletableFuture<ForwardResult> filteredResult(DeviceMessage message) {
@@ -275,20 +323,34 @@ public final class Pipeline implements Forwarder {
     }
   }
 
-  /** The size of the encoded envelope, estimated without encoding it. */
+  /**
+   * The bytes a held message counts against its lane's {@code maxBytes}: its envelope ({@link
+   * #estimateEnvelopeBytes}) plus {@link #HEAP_BYTES}.
+   */
   static long estimateBytes(DeviceMessage m) {
-    return PER_MESSAGE_BYTES + (m.payloadLen() + 2L) / 3 * 4 + m.topic().length() + m.event().length()
-        + m.deviceId().length() + m.productName().length() + m.deviceName().length();
+    return estimateEnvelopeBytes(m) + HEAP_BYTES;
   }
 
   /**
-   * The fixed part of a held message's estimated size: the envelope's field names and punctuation
-   * (about 110 bytes) and the objects that hold a message in the heap (the message and its strings,
-   * the lane entry, the delivery and its future: about 320 bytes). Measured with the benchmarks'
-   * memory scenario: a typical message (150 payload bytes) takes about 760 bytes of live heap in a
-   * lane, against 436 estimated with a fixed part of 160, so a full lane held 1.75 times its maxBytes.
+   * The size of the encoded envelope, estimated without encoding it: what a batch's {@code maxBytes}
+   * counts. The fixed part is the envelope's field names and punctuation.
    */
-  static final long PER_MESSAGE_BYTES = 480;
+  static long estimateEnvelopeBytes(DeviceMessage m) {
+    return ENVELOPE_BYTES + (m.payloadLen() + 2L) / 3 * 4 + m.topic().length() + m.event().length()
+        + m.deviceId().length() + m.productName().length() + m.deviceName().length();
+  }
+
+  /** The envelope's field names and punctuation, about 110 bytes. */
+  static final long ENVELOPE_BYTES = 110;
+
+  /**
+   * The objects that hold a message in the heap (the message and its strings, the lane entry, the
+   * delivery and its future). Measured with the benchmarks' memory scenario: a typical message (150
+   * payload bytes) takes about 760 bytes of live heap in a lane, against 436 estimated with a fixed
+   * part of 160, so a full lane held 1.75 times its maxBytes; with 480 in all (110 + 370) it holds
+   * about its maxBytes.
+   */
+  static final long HEAP_BYTES = 370;
 
   static String describe(DeviceMessage m) {
     return m.msgType().wireName() + " message of " + m.deviceKey() + " seq " + m.seq();
@@ -299,19 +361,26 @@ public final class Pipeline implements Forwarder {
     long deadline = System.nanoTime() + timeout.toNanos();
     List<CompletableFuture<?>> pending = new ArrayList<>();
     for (Lane lane : lanes) {
+      lane.beginFlush(); // batches stop lingering
       pending.addAll(lane.pending());
     }
-    for (Lane lane : lanes) {
-      try {
-        CompletableFuture<Void> f = lane.sink.flush();
-        if (f != null) {
-          pending.add(f);
+    try {
+      for (Lane lane : lanes) {
+        try {
+          CompletableFuture<Void> f = lane.sink.flush();
+          if (f != null) {
+            pending.add(f);
+          }
+        } catch (RuntimeException e) {
+          LOG.warn("Sink {} threw from flush()", lane.name, e);
         }
-      } catch (RuntimeException e) {
-        LOG.warn("Sink {} threw from flush()", lane.name, e);
+      }
+      return awaitAll(pending, deadline) && (spooler == null || spooler.awaitDone(deadline));
+    } finally {
+      for (Lane lane : lanes) {
+        lane.endFlush();
       }
     }
-    return awaitAll(pending, deadline) && (spooler == null || spooler.awaitDone(deadline));
   }
 
   private static boolean awaitAll(List<CompletableFuture<?>> futures, long deadlineNanos) {
