@@ -69,8 +69,17 @@ final class RecordingBatchSink implements BatchSink {
       answered();
       return null;
     }
-    f.whenComplete((r, e) -> answered());
-    return f;
+    // Counted as answered before the lane can see the answer, so that the count never lags.
+    CompletableFuture<BatchResult> seen = new CompletableFuture<>();
+    f.whenComplete((r, e) -> {
+      answered();
+      if (e != null) {
+        seen.completeExceptionally(e);
+      } else {
+        seen.complete(r);
+      }
+    });
+    return seen;
   }
 
   private synchronized void answered() {
