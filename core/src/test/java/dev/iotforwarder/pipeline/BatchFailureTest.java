@@ -239,11 +239,16 @@ class BatchFailureTest {
   @DisplayName("callers' futures complete on the lane's threads, never on the batch sink's I/O thread")
   void neverOnTheSinksThread() throws Exception {
     ExecutorService io = Executors.newSingleThreadExecutor(r -> new Thread(r, "sink-io"));
+    CompletableFuture<Void> gate = new CompletableFuture<>();
     RecordingBatchSink sink = new RecordingBatchSink("async", new BatchLimits(4, 1 << 20, Duration.ZERO, 1))
-        .answering(b -> CompletableFuture.supplyAsync(() -> BatchResult.success(b.size()), io));
+        .answering(b -> CompletableFuture.supplyAsync(() -> {
+          gate.join(); // answers only once the test waits on the caller's future
+          return BatchResult.success(b.size());
+        }, io));
     try (Forwarder f = forwarder(sink, new Fixtures.RecordingDeadLetters(), fast())) {
       CompletableFuture<String> thread = f.forward(BatchLaneTest.message(1, 1, 10))
           .thenApply(r -> Thread.currentThread().getName());
+      gate.complete(null);
       assertThat(thread.get(10, TimeUnit.SECONDS)).startsWith("iot-forwarder-async-");
     } finally {
       io.shutdownNow();
