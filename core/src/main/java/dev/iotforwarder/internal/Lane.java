@@ -12,8 +12,6 @@ import dev.iotforwarder.spi.Sink;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedTransferQueue;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -21,60 +19,61 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One sink's lane: the only place where a sink's messages wait. A bounded {@link LaneBuffer} with
- * per-device ordering, one dispatcher thread that hands ready messages to the sink (one at a time,
- * or in batches for a {@link BatchSink}), and completer threads that act on the sink's answers
- * ({@link Verdict}: complete, retry, fail over, dead-letter).
+ * One sink's lane: the only place where a sink's messages wait, and the only flow control between
+ * the callers and the sink. A bounded {@link LaneBuffer} with per-device ordering, one {@link
+ * Dispatcher} thread that hands ready messages to the sink (one at a time, or in batches for a
+ * {@link BatchSink}), and {@link Completer} threads that act on the sink's answers ({@link Verdict}:
+ * complete, retry, fail over, dead-letter).
  *
  * <p>Invariants:
  *
  * <ul>
- *   <li>{@link #lock} guards the {@link LaneBuffer}, the stats counters, {@code flushing} and {@code
- *       stopped}; {@code closing} is written under it and volatile for reads outside. One lock, so
- *       that a stats snapshot balances.
- *   <li>Never under the lock: calling the sink, the listeners, the dead-letter sink, a batch key, the
- *       scheduler, or completing a future. Those run after the lock is released, on the thread that
- *       decided them.
- *   <li>Threads: callers of {@code forward} (and the spool's feeder) run {@link #offer} and {@link
- *       #offerFromSpool}; the dispatcher ({@code iot-forwarder-<sink>-1}) runs {@link #dispatchLoop}
- *       and calls the sink; a sink's I/O thread only posts its answer ({@link Completion}, {@link
- *       Batch}) to {@link #completions}; the completers ({@code -2} and up) run {@link #process},
- *       which decides under the lock and then completes callers' futures. The scheduler thread runs
- *       {@link #expireSends} and retry timers ({@link #requeue}); the closing thread runs {@link
- *       #abortAll} and {@link #stopThreads}, after which answers are processed inline.
+ *   <li>{@link #lock} guards the {@link #buffer}, the {@link #count counters}, {@link #flushing} and
+ *       {@link #stopped}; {@link #closing} is written under it and volatile for reads outside. One
+ *       lock, so that a stats snapshot balances. Conditions: {@link #notFull} (room freed, for BLOCK
+ *       callers), {@link #work} (something may be sendable, for the dispatcher).
+ *   <li>Never under the lock: calling the sink, the listeners, the dead-letter sink, a batch key or
+ *       the scheduler, or completing a future. Those run after the lock is released, on the thread
+ *       that decided them.
+ *   <li>Threads: callers of {@code forward} (and the spool's feeder, and a completer failing over)
+ *       run {@link #offer} and {@link #offerFromSpool}; the {@link Dispatcher} thread calls the sink;
+ *       a sink's I/O thread only posts its answer to the {@link Completer}, whose threads decide and
+ *       complete callers' futures; the scheduler thread runs {@link #expireSends} and retry timers;
+ *       the closing thread runs {@link #beginFlush}, {@link #abortAll} and {@link #stopThreads},
+ *       after which answers are processed on the thread that posts them.
  * </ul>
  */
 final class Lane {
   private static final Logger LOG = LoggerFactory.getLogger(Lane.class);
   /** The most completions a completer takes at once, and single sends a dispatcher takes at once. */
-  private static final int CHUNK = 64;
-  private static final Object POISON = new Object();
+  static final int CHUNK = 64;
 
   final String name;
   /** The name as a one-element list, for every {@code ForwardResult} this lane completes. */
-  private final List<String> nameAsList;
+  final List<String> nameAsList;
   final Sink sink;
   final LaneOptions options;
-  private final EngineContext context;
+  final EngineContext context;
   /** The sink as a batch sink; null when it takes one message at a time. */
-  private final BatchSink batchSink;
-  private final BatchLimits batchLimits;
-  private final boolean pipelineRetries;
-  private final long sendTimeoutNanos;
-  private final Endings endings;
+  final BatchSink batchSink;
+  /** The batch sink's limits, read once; null when the sink does not batch. */
+  final BatchLimits batchLimits;
+  /** False when the sink retries by itself: the lane then never retries. */
+  final boolean pipelineRetries;
+  final long sendTimeoutNanos;
+  final Endings endings;
 
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Condition notFull = lock.newCondition();
-  private final Condition work = lock.newCondition();
-  private final LaneBuffer buffer;
-  private final LaneCounters count = new LaneCounters();
+  final ReentrantLock lock = new ReentrantLock();
+  final Condition notFull = lock.newCondition();
+  final Condition work = lock.newCondition();
+  final LaneBuffer buffer;
+  final LaneCounters count = new LaneCounters();
   /** Flushes in progress: batches do not linger meanwhile. */
-  private int flushing;
-  private volatile boolean closing;
-  private boolean stopped;
+  int flushing;
+  volatile boolean closing;
+  boolean stopped;
 
-  private final LinkedTransferQueue<Object> completions = new LinkedTransferQueue<>();
-  private volatile boolean inline;
+  private final Completer completer = new Completer(this);
   private final List<Thread> threads = new ArrayList<>();
 
   Lane(String name, Sink sink, LaneOptions options, EngineContext context, NamedThreadFactory factory) {
@@ -95,9 +94,9 @@ final class Lane {
     this.sendTimeoutNanos = options.sendTimeout().toNanos();
     this.endings = new Endings(name, context, pipelineRetries, this::post);
     int n = 1;
-    threads.add(factory.newThread("iot-forwarder-" + name + "-" + n++, this::dispatchLoop));
+    threads.add(factory.newThread("iot-forwarder-" + name + "-" + n++, new Dispatcher(this)));
     for (int i = 0; i < options.threads(); i++) {
-      threads.add(factory.newThread("iot-forwarder-" + name + "-" + n++, this::completeLoop));
+      threads.add(factory.newThread("iot-forwarder-" + name + "-" + n++, completer));
     }
   }
 
@@ -120,6 +119,11 @@ final class Lane {
       throw new IllegalArgumentException("sink " + sink.name() + " returned null from batchLimits()");
     }
     return limits;
+  }
+
+  /** When a message becomes ready: only a batch's linger needs it, so a single-send lane skips it. */
+  long readyClock() {
+    return batchSink == null ? 0 : System.nanoTime();
   }
 
   void start() {
@@ -188,7 +192,7 @@ final class Lane {
       long waitNanos = mayBlock && policy == OverflowPolicy.BLOCK ? options.blockTimeout().toNanos() : 0;
       while (rejection == null && !droppedNew && !closing && !buffer.hasRoom(e.bytes)) {
         if (policy == OverflowPolicy.DROP_OLDEST) {
-          Entry victim = buffer.removeOldestUnsent(e.status, System.nanoTime());
+          Entry victim = buffer.removeOldestUnsent(e.status, readyClock());
           if (victim != null) {
             count.dropped++;
             notFull.signal();
@@ -227,7 +231,7 @@ final class Lane {
         }
       } else if (droppedNew) {
         count.dropped++;
-      } else if (buffer.accept(e, System.nanoTime())) {
+      } else if (buffer.accept(e, readyClock())) {
         work.signal();
       }
     } finally {
@@ -268,88 +272,8 @@ final class Lane {
             + options.maxMessages() + " / " + options.maxBytes() + " " + why, name);
   }
 
-  // ---------------------------------------------------------------- dispatch (lane thread 1)
+  // ---------------------------------------------------------------- send timeouts (scheduler)
 
-  private void dispatchLoop() {
-    int most = batchSink == null ? CHUNK : batchLimits.maxCount();
-    Entry[] taken = new Entry[most];
-    int[] tokens = new int[most];
-    while (true) {
-      int n;
-      Batch batch = null;
-      lock.lock();
-      try {
-        n = awaitSendable(taken);
-        if (n < 0) {
-          return;
-        }
-        long deadline = System.nanoTime() + sendTimeoutNanos;
-        if (batchSink != null) {
-          batch = new Batch(this, java.util.Arrays.copyOf(taken, n), new int[n]);
-          buffer.batchesOut++;
-        }
-        for (int i = 0; i < n; i++) {
-          buffer.startSend(taken[i], deadline, batch);
-          tokens[i] = taken[i].token;
-        }
-        if (batch != null) {
-          System.arraycopy(tokens, 0, batch.tokens, 0, n);
-        }
-      } finally {
-        lock.unlock();
-      }
-      if (batch != null) {
-        SinkCalls.sendBatch(this, batchSink, batch);
-        java.util.Arrays.fill(taken, 0, n, null);
-        continue;
-      }
-      for (int i = 0; i < n; i++) {
-        SinkCalls.send(this, taken[i], tokens[i]);
-        taken[i] = null;
-      }
-    }
-  }
-
-  /**
-   * Under the lock: waits until something may be sent and takes it into {@code taken}: up to {@link
-   * #CHUNK} single sends, or one due batch.
-   *
-   * @return how many entries were taken, or -1 once the lane stopped
-   */
-  private int awaitSendable(Entry[] taken) {
-    while (!stopped) {
-      int room = options.maxInFlight() - buffer.sending;
-      long waitNanos = -1; // until signalled
-      if (room > 0 && !buffer.ready.isEmpty()) {
-        if (buffer.ready instanceof ReadyQueue.Fifo fifo) {
-          int n = 0;
-          while (n < taken.length && n < room && !fifo.isEmpty()) {
-            taken[n++] = fifo.poll();
-          }
-          return n;
-        }
-        if (buffer.batchesOut < batchLimits.maxInFlight()) {
-          BatchReady batches = (BatchReady) buffer.ready;
-          long now = System.nanoTime();
-          int n = batches.poll(taken, room, now, flushing > 0 || closing);
-          if (n > 0) {
-            return n;
-          }
-          waitNanos = Math.max(1, batches.nextDue() - now); // the oldest batch is lingering
-        }
-      }
-      if (waitNanos < 0) {
-        work.awaitUninterruptibly();
-      } else {
-        try {
-          work.awaitNanos(waitNanos);
-        } catch (InterruptedException ignored) {
-          // only stopped ends the dispatcher
-        }
-      }
-    }
-    return -1;
-  }
 
   /** Fails sends that took longer than the send timeout. Called periodically by the scheduler. */
   void expireSends(long now) {
@@ -376,161 +300,6 @@ final class Lane {
   }
 
   // ---------------------------------------------------------------- completion (lane threads 2..)
-
-  /** Hands an item to a completer: a sink's answer, a timeout, a dead-letter answer, a refusal. */
-  void post(Object item) {
-    completions.offer(item);
-    if (inline) {
-      drainInline();
-    }
-  }
-
-  private synchronized void drainInline() {
-    Object item;
-    List<Object> chunk = new ArrayList<>();
-    while ((item = completions.poll()) != null) {
-      if (item != POISON) {
-        chunk.add(item);
-      }
-    }
-    if (!chunk.isEmpty()) {
-      process(chunk);
-    }
-  }
-
-  private void completeLoop() {
-    List<Object> chunk = new ArrayList<>(CHUNK);
-    while (true) {
-      Object first;
-      try {
-        first = completions.take();
-      } catch (InterruptedException e) {
-        continue; // only POISON ends this loop
-      }
-      if (first == POISON) {
-        return;
-      }
-      chunk.add(first);
-      completions.drainTo(chunk, CHUNK - 1);
-      boolean poisoned = chunk.remove(POISON);
-      try {
-        process(chunk);
-      } catch (RuntimeException | Error ex) {
-        LOG.error("Unexpected failure in lane {} while completing messages", name, ex);
-      }
-      chunk.clear();
-      if (poisoned) {
-        return;
-      }
-    }
-  }
-
-  /** Decides every item under the lock, then acts on the verdicts outside it. */
-  private void process(List<Object> chunk) {
-    lock.lock();
-    try {
-      for (Object item : chunk) {
-        if (item instanceof Completion c) {
-          c.verdict = decide(c.entry, c.token, Verdict.unwrap(c.error));
-        } else if (item instanceof Batch b) {
-          b.errors = b.outcomes(name);
-          b.verdicts = new Verdict[b.entries.length];
-          for (int i = 0; i < b.entries.length; i++) {
-            b.errors[i] = b.errors[i] == null ? null : Verdict.unwrap(b.errors[i]);
-            b.verdicts[i] = decide(b.entries[i], b.tokens[i], b.errors[i]);
-          }
-        } else if (item instanceof Endings.LetterDone d) {
-          if (d.error() == null) {
-            count.deadLettered++;
-          } else {
-            count.deadLetterFailures++;
-          }
-        }
-      }
-    } finally {
-      lock.unlock();
-    }
-    for (Object item : chunk) {
-      if (item instanceof Completion c) {
-        act(c.entry, c.verdict, Verdict.unwrap(c.error));
-      } else if (item instanceof Batch b) {
-        for (int i = 0; i < b.entries.length; i++) {
-          act(b.entries[i], b.verdicts[i], b.errors[i]);
-        }
-      } else if (item instanceof Endings.LetterDone d) {
-        endings.letterDone(d);
-      } else if (item instanceof SinkCalls.Refused r) {
-        r.entry().delivery.failed(r.error());
-      }
-    }
-  }
-
-  /** Under the lock: the verdict on an answer to send {@code token} of {@code e}, and its state. */
-  private Verdict decide(Entry e, int token, Throwable error) {
-    boolean current = LaneBuffer.isCurrent(e, token);
-    Verdict v = Verdict.of(current, error, e.attempts,
-        current ? context.clock.millis() - e.delivery.startMillis : 0, options.retryPolicy(),
-        pipelineRetries, closing, e.backup != null);
-    if (v == Verdict.STALE) {
-      return v; // a late answer to a send that already timed out, or after close
-    }
-    buffer.endSend(e);
-    work.signal();
-    if (v == Verdict.RETRY) {
-      buffer.toBackoff(e);
-      count.retries++;
-      return v;
-    }
-    buffer.release(e, System.nanoTime());
-    if (v == Verdict.DONE) {
-      count.succeeded++;
-    } else {
-      count.failed++;
-    }
-    notFull.signal();
-    return v;
-  }
-
-  /** Outside the lock: completes, schedules the retry, fails over or dead-letters. */
-  private void act(Entry e, Verdict v, Throwable error) {
-    switch (v) {
-      case DONE -> {
-        context.listeners.delivered(
-            e.message, name, e.attempts, System.nanoTime() - e.delivery.startNanos);
-        e.delivery.succeeded(nameAsList);
-      }
-      case RETRY -> scheduleRetry(e, error);
-      case FAIL_OVER -> {
-        LOG.debug("Sink {} failed the {}; failing over to {}", name, e.describe(), e.backup.name, error);
-        context.listeners.failed(e.message, name, e.attempts, error);
-        e.backup.offer(new Entry(e.message, e.delivery, e.bytes, null), false);
-      }
-      case DEAD_LETTER -> endings.finish(e, error, closing, false);
-      case STALE -> { }
-    }
-  }
-
-  private void scheduleRetry(Entry e, Throwable error) {
-    long backoffNanos = context.backoffNanos(options.retryPolicy(), e.attempts);
-    context.listeners.retry(e.message, name, e.attempts, error, backoffNanos);
-    try {
-      context.scheduler.schedule(() -> requeue(e), backoffNanos, TimeUnit.NANOSECONDS);
-    } catch (RejectedExecutionException closed) {
-      requeue(e); // the forwarder is closing: the close sweep will fail it
-    }
-  }
-
-  private void requeue(Entry e) {
-    lock.lock();
-    try {
-      if (buffer.requeue(e, System.nanoTime())) {
-        work.signal();
-      }
-    } finally {
-      lock.unlock();
-    }
-  }
-
   // ---------------------------------------------------------------- flush, stats, close
 
   /** A flush starts: batches leave without lingering until {@link #endFlush}. Any thread. */
@@ -618,9 +387,7 @@ final class Lane {
     } finally {
       lock.unlock();
     }
-    for (int i = 1; i < threads.size(); i++) {
-      completions.offer(POISON);
-    }
+    completer.stop(threads.size() - 1);
     long deadline = System.nanoTime() + timeoutNanos;
     for (Thread t : threads) {
       long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
@@ -635,8 +402,7 @@ final class Lane {
         t.interrupt();
       }
     }
-    inline = true;
-    drainInline();
+    completer.goInline();
   }
 
   // ---------------------------------------------------------------- spool hooks
@@ -667,7 +433,7 @@ final class Lane {
       count.received++;
       if (refused != null) {
         count.failed++;
-      } else if (buffer.accept(e, System.nanoTime())) {
+      } else if (buffer.accept(e, readyClock())) {
         work.signal();
       }
     } finally {
@@ -677,6 +443,11 @@ final class Lane {
       post(new SinkCalls.Refused(e, refused));
     }
     return true;
+  }
+
+  /** Hands an item to the completer: a sink's answer, a timeout, a dead-letter answer, a refusal. */
+  void post(Object item) {
+    completer.post(item);
   }
 
   @Override
