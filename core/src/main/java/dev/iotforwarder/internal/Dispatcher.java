@@ -24,7 +24,7 @@ final class Dispatcher implements Runnable {
   public void run() {
     int most = lane.batchSink == null ? Lane.CHUNK : lane.batchLimits.maxCount();
     Entry[] taken = new Entry[most];
-    int[] tokens = new int[most];
+    int[] tokens = new int[Lane.CHUNK];
     while (true) {
       int n;
       Batch batch = null;
@@ -41,10 +41,7 @@ final class Dispatcher implements Runnable {
         }
         for (int i = 0; i < n; i++) {
           lane.buffer.startSend(taken[i], deadline, batch);
-          tokens[i] = taken[i].token;
-        }
-        if (batch != null) {
-          System.arraycopy(tokens, 0, batch.tokens, 0, n);
+          (batch == null ? tokens : batch.tokens)[i] = taken[i].token;
         }
       } finally {
         lane.lock.unlock();
@@ -62,10 +59,10 @@ final class Dispatcher implements Runnable {
   }
 
   /**
-   * Under the lane.lock: waits until something may be sent and takes it into {@code taken}: up to {@link
-   * Lane#CHUNK} single sends, or one due batch.
+   * Under the lane's lock: waits until something may be sent and takes it into {@code taken}: up to
+   * {@link Lane#CHUNK} single sends, or one due batch.
    *
-   * @return how many entries were taken, or -1 once the lane lane.stopped
+   * @return how many entries were taken, or -1 once the lane stopped
    */
   private int awaitSendable(Entry[] taken) {
     while (!lane.stopped) {
@@ -95,7 +92,7 @@ final class Dispatcher implements Runnable {
         try {
           lane.work.awaitNanos(waitNanos);
         } catch (InterruptedException ignored) {
-          // only lane.stopped ends the dispatcher
+          // only stopping the lane ends the dispatcher
         }
       }
     }
