@@ -274,7 +274,6 @@ final class Lane {
 
   // ---------------------------------------------------------------- send timeouts (scheduler)
 
-
   /** Fails sends that took longer than the send timeout. Called periodically by the scheduler. */
   void expireSends(long now) {
     List<Completion> expired = null;

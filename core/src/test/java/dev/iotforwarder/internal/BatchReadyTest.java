@@ -45,10 +45,15 @@ class BatchReadyTest {
     return Arrays.stream(out, 0, n).map(e -> e.message.seq()).toList();
   }
 
+  /** Batches that only a full count, full bytes or urgency sends. */
+  private static BatchReady hourLinger(int maxCount) {
+    return new BatchReady(new BatchLimits(maxCount, 1 << 20, Duration.ofHours(1), 1));
+  }
+
   @Test
   @DisplayName("a key's batch is due when it reaches maxCount, or the room left in flight")
   void countAndRoom() {
-    BatchReady q = new BatchReady(new BatchLimits(3, 1 << 20, Duration.ofHours(1), 1));
+    BatchReady q = hourLinger(3);
     add(q, 1, 0, "k");
     add(q, 2, 0, "k");
     assertThat(poll(q, 100, 0, false)).isEmpty();
@@ -118,7 +123,7 @@ class BatchReadyTest {
   @Test
   @DisplayName("a lingering key does not hold back a full one behind it")
   void fullKeyPassesLingeringKey() {
-    BatchReady q = new BatchReady(new BatchLimits(2, 1 << 20, Duration.ofHours(1), 1));
+    BatchReady q = hourLinger(2);
     add(q, 1, 0, "a");
     add(q, 2, 0, "b");
     add(q, 3, 0, "b");
@@ -129,7 +134,7 @@ class BatchReadyTest {
   @Test
   @DisplayName("DROP_OLDEST's victim is the oldest unsent entry of the type across keys; removal keeps the rest")
   void oldestAndRemove() {
-    BatchReady q = new BatchReady(new BatchLimits(16, 1 << 20, Duration.ofHours(1), 1));
+    BatchReady q = hourLinger(16);
     Entry a = add(q, 5, 0, "a");
     Entry b = add(q, 3, 0, "b");
     b.attempts = 1; // a retry: sent before, never a victim

@@ -21,6 +21,15 @@ class LaneBufferTest {
     return DeviceMessage.status("p", "d" + device, String.valueOf(device), "Online", seq);
   }
 
+  /** An ordered buffer with room for everything, holding {@code entries}. */
+  private static LaneBuffer ordered(Entry... entries) {
+    LaneBuffer b = new LaneBuffer(100, 1 << 20, true, new ReadyQueue.Fifo());
+    for (Entry e : entries) {
+      b.accept(e, 0);
+    }
+    return b;
+  }
+
   private static ReadyQueue.Fifo fifo(LaneBuffer b) {
     return (ReadyQueue.Fifo) b.ready;
   }
@@ -100,16 +109,12 @@ class LaneBufferTest {
   @Test
   @DisplayName("DROP_OLDEST takes the oldest unsent message of the type, waiting or ready")
   void oldestUnsent() {
-    LaneBuffer b = new LaneBuffer(100, 1 << 20, true, new ReadyQueue.Fifo());
     Entry a1 = entry(1, 1);
     Entry a2 = entry(1, 2);
     Entry c1 = entry(2, 1);
     DeviceMessage sm = status(3, 1);
     Entry s1 = new Entry(sm, new Delivery(sm, 1, 0, 0), 100, null);
-    b.accept(a1, 0);
-    b.accept(a2, 0);
-    b.accept(c1, 0);
-    b.accept(s1, 0);
+    LaneBuffer b = ordered(a1, a2, c1, s1);
     fifo(b).poll();
     b.startSend(a1, 0, null); // sent: never a victim
     assertThat(b.removeOldestUnsent(false, 0)).isSameAs(a2); // waiting, older than c1
@@ -144,14 +149,11 @@ class LaneBufferTest {
   @Test
   @DisplayName("close takes every held entry, wherever it is, and zeroes the counts")
   void removeAll() {
-    LaneBuffer b = new LaneBuffer(100, 1 << 20, true, new ReadyQueue.Fifo());
     Entry a1 = entry(1, 1);
     Entry a2 = entry(1, 2);
     Entry c1 = entry(2, 1);
     Entry d1 = entry(3, 1);
-    for (Entry e : List.of(a1, a2, c1, d1)) {
-      b.accept(e, 0);
-    }
+    LaneBuffer b = ordered(a1, a2, c1, d1);
     fifo(b).poll();
     b.startSend(a1, 0, null);
     fifo(b).poll();

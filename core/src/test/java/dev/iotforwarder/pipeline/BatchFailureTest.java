@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -47,15 +46,6 @@ class BatchFailureTest {
 
   private static LaneOptions.Builder fast() {
     return LaneOptions.builder().retryPolicy(FAST).sendTimeout(Duration.ofMillis(300));
-  }
-
-  private static Throwable failureOf(CompletableFuture<ForwardResult> f) throws Exception {
-    try {
-      f.get(30, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      return e.getCause();
-    }
-    throw new AssertionError("expected the forward to fail");
   }
 
   private static long sends(RecordingBatchSink sink, long seq) {
@@ -94,10 +84,10 @@ class BatchFailureTest {
       assertThat(futures.get(0).get(30, TimeUnit.SECONDS).status()).isEqualTo(ForwardResult.Status.DELIVERED);
       assertThat(f.flush(WAIT)).isTrue();
       assertThat(futures.get(1).join().status()).isEqualTo(ForwardResult.Status.DELIVERED);
-      assertThat(failureOf(futures.get(2))).isInstanceOf(PermanentForwardingException.class)
+      assertThat(Fixtures.failureOf(futures.get(2))).isInstanceOf(PermanentForwardingException.class)
           .hasMessageContaining("sink partial failed permanently").hasMessageContaining("after 1 attempt:")
           .hasMessageContaining("bad 2");
-      assertThat(failureOf(futures.get(3))).isInstanceOf(RetriableForwardingException.class)
+      assertThat(Fixtures.failureOf(futures.get(3))).isInstanceOf(RetriableForwardingException.class)
           .hasMessageContaining("sink partial gave up after 3 attempts").hasMessageContaining("busy 3");
       assertThat(sink.sizes().get(0)).isEqualTo(4);
       assertThat(sends(sink, 0)).isEqualTo(1);
@@ -126,7 +116,7 @@ class BatchFailureTest {
         futures.add(f.forward(BatchLaneTest.message(i, i, 10)));
       }
       for (CompletableFuture<ForwardResult> fu : futures) {
-        Throwable error = failureOf(fu);
+        Throwable error = Fixtures.failureOf(fu);
         assertThat(error).isInstanceOf(type).hasMessageContaining("sink " + name);
         for (String text : texts) {
           assertThat(error).hasMessageContaining(text);
@@ -196,8 +186,8 @@ class BatchFailureTest {
     try (Forwarder f = forwarder(sink, dlq, fast().sendTimeout(Duration.ofMillis(200)))) {
       CompletableFuture<ForwardResult> a = f.forward(BatchLaneTest.message(1, 1, 10));
       CompletableFuture<ForwardResult> b = f.forward(BatchLaneTest.message(2, 2, 10));
-      assertThat(failureOf(a)).hasMessageContaining("sink blackhole did not complete sendBatch() within PT0.2S");
-      assertThat(failureOf(b)).hasMessageContaining("sink blackhole did not complete sendBatch() within PT0.2S");
+      assertThat(Fixtures.failureOf(a)).hasMessageContaining("sink blackhole did not complete sendBatch() within PT0.2S");
+      assertThat(Fixtures.failureOf(b)).hasMessageContaining("sink blackhole did not complete sendBatch() within PT0.2S");
       SinkStats s = f.stats().sink("blackhole");
       assertThat(s.timeouts()).isEqualTo(6);
       assertThat(s.failed()).isEqualTo(2);
@@ -266,11 +256,11 @@ class BatchFailureTest {
           return m.seq() == 2 ? null : "k";
         });
     try (Forwarder f = forwarder(sink, new Fixtures.RecordingDeadLetters(), fast())) {
-      assertThat(failureOf(f.forward(BatchLaneTest.message(1, 1, 10))))
+      assertThat(Fixtures.failureOf(f.forward(BatchLaneTest.message(1, 1, 10))))
           .isInstanceOf(ForwardingException.class)
           .hasMessage("sink keyless threw java.lang.IllegalArgumentException: no key from batchKey()"
               + " for the Publish message of p/d1 seq 1");
-      assertThat(failureOf(f.forward(BatchLaneTest.message(2, 2, 10))))
+      assertThat(Fixtures.failureOf(f.forward(BatchLaneTest.message(2, 2, 10))))
           .hasMessage("sink keyless returned null from batchKey() for the Publish message of p/d2 seq 2");
       assertThat(f.forward(BatchLaneTest.message(3, 3, 10)).get(30, TimeUnit.SECONDS).status())
           .isEqualTo(ForwardResult.Status.DELIVERED);
