@@ -34,7 +34,7 @@ public final class Pipeline implements Forwarder {
   private final ScheduledThreadPoolExecutor scheduler;
   private final DeadLetterSink deadLetter;
   private final MessageFilter filter;
-  private final Route[] routes;
+  private final Routes routes;
   private final Lane[] lanes;
   private final Map<String, Lane> lanesByName = new LinkedHashMap<>();
   private final Duration closeTimeout;
@@ -45,8 +45,6 @@ public final class Pipeline implements Forwarder {
   private final Spooler spooler;
   private volatile boolean closed;
   private boolean closeDone;
-
-  private record Route(MessageFilter filter, Lane lane, Lane backup) {}
 
   public Pipeline(ForwarderConfig config) {
     this.spooler = config.spoolDirectory() == null ? null : Spooler.open(
@@ -70,13 +68,13 @@ public final class Pipeline implements Forwarder {
       lanesByName.put(s.getKey(), new Lane(s.getKey(), s.getValue(), options, context, threads));
     }
     this.lanes = lanesByName.values().toArray(Lane[]::new);
-    List<Route> rs = new ArrayList<>();
+    List<Routes.Route> rs = new ArrayList<>();
     for (ForwarderConfig.RouteSpec spec : config.routes()) {
       Lane lane = laneOf(spec.sink());
       Lane backup = spec.backup() == null ? null : laneOf(spec.backup());
-      rs.add(new Route(spec.filter(), lane, backup));
+      rs.add(new Routes.Route(spec.filter(), lane, backup));
     }
-    this.routes = rs.toArray(Route[]::new);
+    this.routes = new Routes(rs, lanes);
     long minTimeout = lanesByName.values().stream()
         .mapToLong(l -> l.options.sendTimeout().toMillis()).min().orElse(1000);
     long period = Math.max(10, Math.min(500, minTimeout / 4));
@@ -142,9 +140,9 @@ public final class Pipeline implements Forwarder {
    * <ol>
    *   <li>{@link #admit}: refuse null and a closed forwarder; count it forwarded.
    *   <li>The global filter: a message it rejects is FILTERED, at once.
-   *   <li>{@link #choose}: every route's filter picks the lanes (a route whose sink is unhealthy
+   *   <li>{@link Routes#choose}: every route's filter picks the lanes (a route whose sink is unhealthy
    *       takes its failover sink instead); a filter that throws fails that sink's part.
-   *   <li>{@link #countNotTaken}: every lane counts the message, as filtered when no route took it
+   *   <li>{@link Routes#countNotTaken}: every lane counts the message, as filtered when no route took it
    *       to that lane, so that each lane's stats balance.
    *   <li>Hand-off: with a spool, the spooler writes the message and feeds the lanes; without, one
    *       {@link Delivery} (the caller's future) and one {@link Entry} per target lane.
@@ -175,11 +173,11 @@ public final class Pipeline implements Forwarder {
     if (!pass) {
       return filteredResult(message);
     }
-    Targets t = choose(message);
+    Routes.Targets t = routes.choose(message);
     if (t.count == 0 && t.errors == null) {
       return filteredResult(message);
     }
-    countNotTaken(t);
+    routes.countNotTaken(t);
     if (spooler != null) {
       return spooler.intake(message, t.lanes, t.backups, t.count, t.errors, startNanos, accepted);
     }
@@ -213,88 +211,6 @@ public final class Pipeline implements Forwarder {
     return null;
   }
 
-  /**
-   * Where one message goes: its target lanes, each with the failover lane to try if it gives up,
-   * and the lanes whose route filter threw (with their errors). Arrays are allocated only when a
-   * route takes the message; each lane appears once.
-   */
-  private static final class Targets {
-    Lane[] lanes;
-    Lane[] backups;
-    int count;
-    /** One error per lane whose route filter threw; null if none did. */
-    List<ForwardingException> errors;
-    /** By lane index: whether that lane's route filter threw. */
-    boolean[] errored;
-
-    int failures() {
-      return errors == null ? 0 : errors.size();
-    }
-
-    boolean targets(Lane lane) {
-      for (int j = 0; j < count; j++) {
-        if (lanes[j] == lane) {
-          return true;
-        }
-      }
-      return false;
-    }
-  }
-
-  /** Step 3: asks every route's filter; a route whose sink is unhealthy goes to its backup. */
-  private Targets choose(DeviceMessage message) {
-    Targets t = new Targets();
-    for (Route r : routes) {
-      boolean take;
-      try {
-        take = r.filter.test(message);
-      } catch (RuntimeException e) {
-        if (t.errors == null) {
-          t.errors = new ArrayList<>(1);
-          t.errored = new boolean[lanes.length];
-        }
-        int i = indexOf(r.lane);
-        if (!t.errored[i]) { // one error per lane, however many of its routes threw
-          t.errored[i] = true;
-          t.errors.add(new ForwardingException("the filter of the route to sink " + r.lane.name
-              + " threw " + e + " for the " + describe(message), r.lane.name, e));
-        }
-        continue;
-      }
-      if (!take) {
-        continue;
-      }
-      Lane target = r.lane;
-      Lane backup = r.backup;
-      if (backup != null && !healthy(target)) { // fail over before sending, not after
-        target = backup;
-        backup = null;
-      }
-      if (t.lanes == null) {
-        t.lanes = new Lane[lanes.length];
-        t.backups = new Lane[lanes.length];
-      }
-      if (!t.targets(target)) { // two routes to one sink deliver once
-        t.lanes[t.count] = target;
-        t.backups[t.count] = backup;
-        t.count++;
-      }
-    }
-    return t;
-  }
-
-  /** Step 4: lanes no route took the message to count it (filtered, or failed if theirs threw). */
-  private void countNotTaken(Targets t) {
-    for (int i = 0; i < lanes.length; i++) {
-      Lane lane = lanes[i];
-      if (t.errored != null && t.errored[i]) {
-        lane.countFailedOffer();
-      } else if (!t.targets(lane)) {
-        lane.countFiltered();
-      }
-    }
-  }
-
   private CompletableFuture<ForwardResult> filteredResult(DeviceMessage message) {
     for (Lane lane : lanes) {
       lane.countFiltered();
@@ -303,24 +219,6 @@ public final class Pipeline implements Forwarder {
     listeners.filtered(message);
     return CompletableFuture.completedFuture(
         new ForwardResult(message, ForwardResult.Status.FILTERED, List.of()));
-  }
-
-  private int indexOf(Lane lane) {
-    for (int i = 0; i < lanes.length; i++) {
-      if (lanes[i] == lane) {
-        return i;
-      }
-    }
-    return -1;
-  }
-
-  private static boolean healthy(Lane lane) {
-    try {
-      return lane.sink.isHealthy();
-    } catch (RuntimeException e) {
-      LOG.warn("Sink {} threw from isHealthy(); treating it as unhealthy", lane.name, e);
-      return false;
-    }
   }
 
   /**
