@@ -140,10 +140,10 @@ public final class Pipeline implements Forwarder {
    * <ol>
    *   <li>{@link #admit}: refuse null and a closed forwarder; count it forwarded.
    *   <li>The global filter: a message it rejects is FILTERED, at once.
-   *   <li>{@link Routes#choose}: every route's filter picks the lanes (a route whose sink is unhealthy
-   *       takes its failover sink instead); a filter that throws fails that sink's part.
-   *   <li>{@link Routes#countNotTaken}: every lane counts the message, as filtered when no route took it
-   *       to that lane, so that each lane's stats balance.
+   *   <li>{@link Routes#choose}: every route's filter picks the lanes (a route whose sink is
+   *       unhealthy takes its failover sink instead); a filter that throws fails that sink's part.
+   *   <li>{@link Routes#countNotTaken}: every other lane counts the message, as filtered (or failed,
+   *       if its route filter threw), so that each lane's stats balance.
    *   <li>Hand-off: with a spool, the spooler writes the message and feeds the lanes; without, one
    *       {@link Delivery} (the caller's future) and one {@link Entry} per target lane.
    * </ol>
@@ -155,11 +155,13 @@ public final class Pipeline implements Forwarder {
    */
   private CompletableFuture<ForwardResult> route(
       DeviceMessage message, CompletableFuture<Void> accepted) {
+    // 1. admit
     CompletableFuture<ForwardResult> refused = admit(message);
     if (refused != null) {
       return refused;
     }
     long startNanos = System.nanoTime();
+    // 2. the global filter
     boolean pass;
     try {
       pass = filter.test(message);
@@ -173,15 +175,18 @@ public final class Pipeline implements Forwarder {
     if (!pass) {
       return filteredResult(message);
     }
+    // 3. the routes choose the lanes
     Routes.Targets t = routes.choose(message);
     if (t.count == 0 && t.errors == null) {
       return filteredResult(message);
     }
+    // 4. the lanes not taken count it
     routes.countNotTaken(t);
+    // 5. hand-off: to the spool, which feeds the lanes...
     if (spooler != null) {
       return spooler.intake(message, t.lanes, t.backups, t.count, t.errors, startNanos, accepted);
     }
-    // Without a spool: one Delivery completes the caller's future once every target lane (and
+    // ... or, without a spool, straight to the lanes: one Delivery completes the caller's future once every target lane (and
     // every route filter that threw) has reported; each target lane holds its own Entry.
     Delivery delivery = new Delivery(
         message, t.count + t.failures(), startNanos, context.clock.millis());
