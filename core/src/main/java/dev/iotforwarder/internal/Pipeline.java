@@ -25,7 +25,16 @@ import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The {@link Forwarder} implementation: filters, routes, and one {@link Lane} per sink. */
+/**
+ * The {@link Forwarder} implementation: filters and routes each message ({@link Routes}) to one
+ * {@link Lane} per sink, directly or through the {@link Spooler}; flush, stats and close.
+ *
+ * <p>Invariants: built once, then its fields never change but {@code closed} (volatile) and {@code
+ * closeDone} (under this object's monitor). {@code forward} and {@code submit} run on the callers'
+ * threads and take no lock of their own (the lanes and the spool have theirs); {@code close} runs
+ * once, on the thread that calls it first. The lanes and the spooler get an {@link EngineContext},
+ * never this object.
+ */
 public final class Pipeline implements Forwarder {
   private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
 
