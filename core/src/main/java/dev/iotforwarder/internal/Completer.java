@@ -135,13 +135,12 @@ final class Completer implements Runnable {
     }
   }
 
-  /** Under the lane.lock: the verdict on an answer to send {@code token} of {@code e}, and its state. */
+  /** Under the lane's lock: the verdict on the answer to send {@code token} of {@code e}; moves e. */
   private Verdict decide(Entry e, int token, Throwable error) {
     boolean current = LaneBuffer.isCurrent(e, token);
     Verdict v = Verdict.of(current, error, e.attempts,
         current && error != null ? lane.context.clock.millis() - e.delivery.startMillis : 0,
-        lane.options.retryPolicy(),
-        lane.pipelineRetries, lane.closing, e.backup != null);
+        lane.options.retryPolicy(), lane.pipelineRetries, lane.closing, e.backup != null);
     if (v == Verdict.STALE) {
       return v; // a late answer to a send that already timed out, or after close
     }
@@ -162,7 +161,7 @@ final class Completer implements Runnable {
     return v;
   }
 
-  /** Outside the lane.lock: completes, schedules the retry, fails over or dead-letters. */
+  /** Outside the lane's lock: completes, schedules the retry, fails over or dead-letters. */
   private void act(Entry e, Verdict v, Throwable error) {
     switch (v) {
       case DONE -> {
@@ -172,7 +171,8 @@ final class Completer implements Runnable {
       }
       case RETRY -> scheduleRetry(e, error);
       case FAIL_OVER -> {
-        LOG.debug("Sink {} failed the {}; failing over to {}", lane.name, e.describe(), e.backup.name, error);
+        LOG.debug("Sink {} failed the {}; failing over to {}", lane.name, e.describe(), e.backup.name,
+            error);
         lane.context.listeners.failed(e.message, lane.name, e.attempts, error);
         e.backup.offer(new Entry(e.message, e.delivery, e.bytes, null), false);
       }
@@ -187,7 +187,7 @@ final class Completer implements Runnable {
     try {
       lane.context.scheduler.schedule(() -> requeue(e), backoffNanos, TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException closed) {
-      requeue(e); // the forwarder is lane.closing: the close sweep will fail it
+      requeue(e); // the forwarder is closing: the close sweep will fail it
     }
   }
 
@@ -201,5 +201,4 @@ final class Completer implements Runnable {
       lane.lock.unlock();
     }
   }
-
 }
