@@ -1,9 +1,8 @@
 package dev.iotforwarder;
 
+import dev.iotforwarder.internal.shared.Problems;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -54,44 +53,27 @@ public record DeviceMessage(
    * @throws IllegalArgumentException listing every field that is invalid
    */
   public DeviceMessage {
-    List<String> problems = new ArrayList<>(2);
-    if (msgType == null) {
-      problems.add("msgType == null");
-    }
-    if (event == null) {
-      problems.add("event == null");
-    }
-    if (topic == null) {
-      problems.add("topic == null");
-    }
-    if (seq < 0) {
-      problems.add("seq was " + seq + " but must be >= 0");
-    }
-    if (deviceId == null) {
-      problems.add("deviceId == null");
-    }
-    if (productName == null || productName.isEmpty()) {
-      problems.add(productName == null ? "productName == null" : "productName is empty");
-    }
-    if (deviceName == null || deviceName.isEmpty()) {
-      problems.add(deviceName == null ? "deviceName == null" : "deviceName is empty");
-    }
-    if (payload == null) {
-      problems.add("payload == null");
-    }
+    Problems p = Problems.of("DeviceMessage");
+    p.required("msgType", msgType);
+    p.required("event", event);
+    p.required("topic", topic);
+    p.atLeast("seq", seq, 0);
+    p.required("deviceId", deviceId);
+    p.required("productName", productName);
+    p.check(productName == null || !productName.isEmpty(), "productName is empty");
+    p.required("deviceName", deviceName);
+    p.check(deviceName == null || !deviceName.isEmpty(), "deviceName is empty");
+    p.required("payload", payload);
     if (msgType == MessageType.PUBLISH) {
-      if (event != null && !event.isEmpty()) {
-        problems.add("event was \"" + event + "\" but must be empty for a Publish message");
-      }
-      if (topic != null && topic.isEmpty()) {
-        problems.add("topic is empty but a Publish message needs the topic it was published on");
-      }
-    } else if (msgType == MessageType.STATUS && event != null && event.isEmpty()) {
-      problems.add("event is empty but a Status message needs an event (e.g. \"Online\")");
+      p.check(event == null || event.isEmpty(),
+          "event was \"" + event + "\" but must be empty for a Publish message");
+      p.check(topic == null || !topic.isEmpty(),
+          "topic is empty but a Publish message needs the topic it was published on");
+    } else if (msgType == MessageType.STATUS) {
+      p.check(event == null || !event.isEmpty(),
+          "event is empty but a Status message needs an event (e.g. \"Online\")");
     }
-    if (!problems.isEmpty()) {
-      throw new IllegalArgumentException("Invalid DeviceMessage: " + String.join("; ", problems));
-    }
+    p.throwIfAny();
     payload = payload.length == 0 ? EMPTY : payload.clone();
   }
 

@@ -2,6 +2,7 @@ package dev.iotforwarder;
 
 import dev.iotforwarder.internal.ForwarderConfig;
 import dev.iotforwarder.internal.Pipeline;
+import dev.iotforwarder.internal.shared.Problems;
 import dev.iotforwarder.spi.DeadLetterSink;
 import dev.iotforwarder.spi.Sink;
 import java.nio.file.Path;
@@ -23,7 +24,8 @@ public final class ForwarderBuilder {
   private final List<ForwarderConfig.RouteSpec> routes = new ArrayList<>();
   private final Map<String, LaneOptions> laneOptions = new LinkedHashMap<>();
   private final List<ForwarderListener> listeners = new ArrayList<>();
-  private final List<String> problems = new ArrayList<>();
+  /** What the setters found wrong; {@link #build()} reports it with what it finds itself. */
+  private final Problems problems = Problems.of("Forwarder configuration");
   private MessageFilter filter = MessageFilter.all();
   private DeadLetterSink deadLetter;
   private LaneOptions laneDefaults = LaneOptions.DEFAULTS;
@@ -56,12 +58,8 @@ public final class ForwarderBuilder {
    * @return this builder
    */
   public ForwarderBuilder route(MessageFilter filter, Sink sink) {
-    if (filter == null) {
-      problems.add("route filter == null");
-    }
-    if (sink == null) {
-      problems.add("route sink == null");
-    }
+    problems.required("route filter", filter);
+    problems.required("route sink", sink);
     if (filter != null && sink != null) {
       routes.add(new ForwarderConfig.RouteSpec(filter, sink, null));
     }
@@ -78,15 +76,9 @@ public final class ForwarderBuilder {
    * @return this builder
    */
   public ForwarderBuilder failover(MessageFilter filter, Sink primary, Sink backup) {
-    if (filter == null) {
-      problems.add("failover filter == null");
-    }
-    if (primary == null) {
-      problems.add("failover primary == null");
-    }
-    if (backup == null) {
-      problems.add("failover backup == null");
-    }
+    problems.required("failover filter", filter);
+    problems.required("failover primary", primary);
+    problems.required("failover backup", backup);
     if (primary != null && primary == backup) {
       problems.add("failover primary and backup are the same sink " + primary.name());
     }
@@ -105,9 +97,7 @@ public final class ForwarderBuilder {
    */
   public ForwarderBuilder filter(MessageFilter filter) {
     this.filter = filter;
-    if (filter == null) {
-      problems.add("filter == null");
-    }
+    problems.required("filter", filter);
     return this;
   }
 
@@ -119,9 +109,8 @@ public final class ForwarderBuilder {
    * @return this builder
    */
   public ForwarderBuilder deadLetter(DeadLetterSink deadLetter) {
-    if (deadLetter == null) {
-      problems.add("deadLetter == null");
-    } else {
+    problems.required("deadLetter", deadLetter);
+    if (deadLetter != null) {
       this.deadLetter = deadLetter;
     }
     return this;
@@ -145,9 +134,8 @@ public final class ForwarderBuilder {
    * @return this builder
    */
   public ForwarderBuilder laneDefaults(LaneOptions options) {
-    if (options == null) {
-      problems.add("laneDefaults == null");
-    } else {
+    problems.required("laneDefaults", options);
+    if (options != null) {
       this.laneDefaults = options;
     }
     return this;
@@ -161,12 +149,8 @@ public final class ForwarderBuilder {
    * @return this builder
    */
   public ForwarderBuilder lane(String sinkName, LaneOptions options) {
-    if (sinkName == null) {
-      problems.add("lane sinkName == null");
-    }
-    if (options == null) {
-      problems.add("lane options for " + sinkName + " == null");
-    }
+    problems.required("lane sinkName", sinkName);
+    problems.required("lane options for " + sinkName, options);
     if (sinkName != null && options != null) {
       laneOptions.put(sinkName, options);
     }
@@ -180,9 +164,8 @@ public final class ForwarderBuilder {
    * @return this builder
    */
   public ForwarderBuilder listener(ForwarderListener listener) {
-    if (listener == null) {
-      problems.add("listener == null");
-    } else {
+    problems.required("listener", listener);
+    if (listener != null) {
       listeners.add(listener);
     }
     return this;
@@ -196,9 +179,8 @@ public final class ForwarderBuilder {
    * @return this builder
    */
   public ForwarderBuilder threadFactory(ThreadFactory threadFactory) {
-    if (threadFactory == null) {
-      problems.add("threadFactory == null");
-    } else {
+    problems.required("threadFactory", threadFactory);
+    if (threadFactory != null) {
       this.threadFactory = threadFactory;
     }
     return this;
@@ -211,9 +193,8 @@ public final class ForwarderBuilder {
    * @return this builder
    */
   public ForwarderBuilder clock(Clock clock) {
-    if (clock == null) {
-      problems.add("clock == null");
-    } else {
+    problems.required("clock", clock);
+    if (clock != null) {
       this.clock = clock;
     }
     return this;
@@ -226,9 +207,8 @@ public final class ForwarderBuilder {
    * @return this builder
    */
   public ForwarderBuilder random(Random random) {
-    if (random == null) {
-      problems.add("random == null");
-    } else {
+    problems.required("random", random);
+    if (random != null) {
       this.random = random;
     }
     return this;
@@ -243,9 +223,7 @@ public final class ForwarderBuilder {
    */
   public ForwarderBuilder closeTimeout(Duration closeTimeout) {
     this.closeTimeout = closeTimeout;
-    if (closeTimeout == null || closeTimeout.isNegative()) {
-      problems.add("closeTimeout was " + closeTimeout + " but must be >= 0");
-    }
+    problems.notNegative("closeTimeout", closeTimeout);
     return this;
   }
 
@@ -300,12 +278,8 @@ public final class ForwarderBuilder {
    * @return this builder
    */
   public ForwarderBuilder spool(Path directory, SpoolOptions options) {
-    if (directory == null) {
-      problems.add("spool directory == null");
-    }
-    if (options == null) {
-      problems.add("spool options == null");
-    }
+    problems.required("spool directory", directory);
+    problems.required("spool options", options);
     this.spoolDirectory = directory;
     this.spoolOptions = options == null ? SpoolOptions.DEFAULTS : options;
     return this;
@@ -322,10 +296,9 @@ public final class ForwarderBuilder {
    * @throws java.io.UncheckedIOException if the spool directory cannot be created, locked or read
    */
   public Forwarder build() {
-    List<String> all = new ArrayList<>(problems);
-    if (routes.isEmpty()) {
-      all.add("no route: add at least one with route(sink) or route(filter, sink)");
-    }
+    Problems all = Problems.of("Forwarder configuration");
+    problems.list().forEach(all::add);
+    all.check(!routes.isEmpty(), "no route: add at least one with route(sink) or route(filter, sink)");
     Map<String, Sink> byName = new LinkedHashMap<>();
     Map<Sink, Boolean> seen = new IdentityHashMap<>();
     for (ForwarderConfig.RouteSpec r : routes) {
@@ -355,11 +328,7 @@ public final class ForwarderBuilder {
             + " deadLetter sink: a Status message may never be dropped silently");
       }
     }
-    if (!all.isEmpty()) {
-      throw new IllegalArgumentException(
-          "Invalid Forwarder configuration (" + all.size() + " problem" + (all.size() > 1 ? "s" : "")
-              + "): " + String.join("; ", all));
-    }
+    all.throwIfAny();
     ForwarderConfig config = new ForwarderConfig(
         List.copyOf(routes), byName, Map.copyOf(laneOptions), laneDefaults, filter, deadLetter,
         List.copyOf(listeners), threadFactory, clock, random == null ? new Random() : random,
@@ -367,7 +336,7 @@ public final class ForwarderBuilder {
     return new Pipeline(config);
   }
 
-  private static String safeName(Sink sink, List<String> problems) {
+  private static String safeName(Sink sink, Problems problems) {
     String name;
     try {
       name = sink.name();

@@ -1,8 +1,7 @@
 package dev.iotforwarder;
 
+import dev.iotforwarder.internal.shared.Problems;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The settings of one sink's lane: its bounded buffer, overflow policies, concurrency, ordering,
@@ -284,43 +283,18 @@ public final class LaneOptions {
      * @throws IllegalArgumentException listing every invalid setting
      */
     public LaneOptions build() {
-      List<String> problems = problems();
-      if (!problems.isEmpty()) {
-        throw new IllegalArgumentException("Invalid LaneOptions: " + String.join("; ", problems));
-      }
+      Problems p = Problems.of("LaneOptions");
+      p.atLeast("maxMessages", maxMessages, 1);
+      p.atLeast("maxBytes", maxBytes, 1);
+      p.atLeast("maxInFlight", maxInFlight, 1);
+      p.range("threads", threads, 1, 64);
+      p.required("publishOverflow", publishOverflow);
+      p.required("statusOverflow", statusOverflow);
+      p.notNegative("blockTimeout", blockTimeout);
+      p.positive("sendTimeout", sendTimeout);
+      p.required("retryPolicy", retryPolicy);
+      p.throwIfAny();
       return new LaneOptions(this);
-    }
-
-    List<String> problems() {
-      List<String> problems = new ArrayList<>();
-      if (maxMessages < 1) {
-        problems.add("maxMessages was " + maxMessages + " but must be >= 1");
-      }
-      if (maxBytes < 1) {
-        problems.add("maxBytes was " + maxBytes + " but must be >= 1");
-      }
-      if (maxInFlight < 1) {
-        problems.add("maxInFlight was " + maxInFlight + " but must be >= 1");
-      }
-      if (threads < 1 || threads > 64) {
-        problems.add("threads was " + threads + " but must be in [1, 64]");
-      }
-      if (publishOverflow == null) {
-        problems.add("publishOverflow == null");
-      }
-      if (statusOverflow == null) {
-        problems.add("statusOverflow == null");
-      }
-      if (blockTimeout == null || blockTimeout.isNegative()) {
-        problems.add("blockTimeout was " + blockTimeout + " but must be >= 0");
-      }
-      if (sendTimeout == null || sendTimeout.isNegative() || sendTimeout.isZero()) {
-        problems.add("sendTimeout was " + sendTimeout + " but must be > 0");
-      }
-      if (retryPolicy == null) {
-        problems.add("retryPolicy == null");
-      }
-      return problems;
     }
   }
 }

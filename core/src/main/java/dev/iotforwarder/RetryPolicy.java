@@ -1,8 +1,7 @@
 package dev.iotforwarder;
 
+import dev.iotforwarder.internal.shared.Problems;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.Random;
 
@@ -206,28 +205,16 @@ public final class RetryPolicy {
      * @throws IllegalArgumentException listing every invalid setting
      */
     public RetryPolicy build() {
-      List<String> problems = new ArrayList<>();
-      if (maxAttempts < 1) {
-        problems.add("maxAttempts was " + maxAttempts + " but must be >= 1");
-      }
-      if (initialBackoff == null || initialBackoff.isNegative()) {
-        problems.add("initialBackoff was " + initialBackoff + " but must be >= 0");
-      }
-      if (maxBackoff == null || initialBackoff != null && maxBackoff.compareTo(initialBackoff) < 0) {
-        problems.add("maxBackoff was " + maxBackoff + " but must be >= initialBackoff");
-      }
-      if (!(multiplier >= 1.0) || Double.isInfinite(multiplier)) {
-        problems.add("multiplier was " + multiplier + " but must be a finite number >= 1");
-      }
-      if (!(jitter >= 0 && jitter <= 1)) {
-        problems.add("jitter was " + jitter + " but must be in [0, 1]");
-      }
-      if (maxElapsed == null || maxElapsed.isNegative() || maxElapsed.isZero()) {
-        problems.add("maxElapsed was " + maxElapsed + " but must be > 0");
-      }
-      if (!problems.isEmpty()) {
-        throw new IllegalArgumentException("Invalid RetryPolicy: " + String.join("; ", problems));
-      }
+      Problems p = Problems.of("RetryPolicy");
+      p.atLeast("maxAttempts", maxAttempts, 1);
+      p.notNegative("initialBackoff", initialBackoff);
+      p.check(maxBackoff != null && (initialBackoff == null || maxBackoff.compareTo(initialBackoff) >= 0),
+          "maxBackoff was " + maxBackoff + " but must be >= initialBackoff");
+      p.check(multiplier >= 1.0 && !Double.isInfinite(multiplier),
+          "multiplier was " + multiplier + " but must be a finite number >= 1");
+      p.check(jitter >= 0 && jitter <= 1, "jitter was " + jitter + " but must be in [0, 1]");
+      p.positive("maxElapsed", maxElapsed);
+      p.throwIfAny();
       Objects.requireNonNull(maxBackoff);
       return new RetryPolicy(this);
     }

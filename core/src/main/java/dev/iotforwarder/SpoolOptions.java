@@ -1,8 +1,7 @@
 package dev.iotforwarder;
 
+import dev.iotforwarder.internal.shared.Problems;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -242,27 +241,16 @@ public final class SpoolOptions {
      * @throws IllegalArgumentException listing every invalid setting
      */
     public SpoolOptions build() {
-      List<String> problems = new ArrayList<>();
-      if (fsync == Fsync.INTERVAL
-          && (fsyncInterval == null || fsyncInterval.isNegative() || fsyncInterval.isZero())) {
-        problems.add("fsyncInterval was " + fsyncInterval + " but must be > 0");
+      Problems p = Problems.of("SpoolOptions");
+      if (fsync == Fsync.INTERVAL) {
+        p.positive("fsyncInterval", fsyncInterval);
       }
-      if (segmentBytes < 1024) {
-        problems.add("segmentBytes was " + segmentBytes + " but must be >= 1024");
-      }
-      if (maxDiskBytes < segmentBytes) {
-        problems.add("maxDiskBytes was " + maxDiskBytes + " but must be >= segmentBytes ("
-            + segmentBytes + ")");
-      }
-      if (fullPolicy == null) {
-        problems.add("fullPolicy == null");
-      }
-      if (blockTimeout == null || blockTimeout.isNegative()) {
-        problems.add("blockTimeout was " + blockTimeout + " but must be >= 0");
-      }
-      if (!problems.isEmpty()) {
-        throw new IllegalArgumentException("Invalid SpoolOptions: " + String.join("; ", problems));
-      }
+      p.atLeast("segmentBytes", segmentBytes, 1024);
+      p.check(maxDiskBytes >= segmentBytes, "maxDiskBytes was " + maxDiskBytes
+          + " but must be >= segmentBytes (" + segmentBytes + ")");
+      p.required("fullPolicy", fullPolicy);
+      p.notNegative("blockTimeout", blockTimeout);
+      p.throwIfAny();
       Objects.requireNonNull(fsync);
       return new SpoolOptions(this);
     }

@@ -39,14 +39,14 @@ class DeviceMessageTest {
       assertThatIllegalArgumentException()
           .isThrownBy(() -> new DeviceMessage(null, null, null, -1, null, null, null, null))
           .withMessageStartingWith("Invalid DeviceMessage: ")
-          .withMessageContaining("msgType == null")
-          .withMessageContaining("event == null")
-          .withMessageContaining("topic == null")
+          .withMessageContaining("msgType was null but is required")
+          .withMessageContaining("event was null but is required")
+          .withMessageContaining("topic was null but is required")
           .withMessageContaining("seq was -1 but must be >= 0")
-          .withMessageContaining("deviceId == null")
-          .withMessageContaining("productName == null")
-          .withMessageContaining("deviceName == null")
-          .withMessageContaining("payload == null");
+          .withMessageContaining("deviceId was null but is required")
+          .withMessageContaining("productName was null but is required")
+          .withMessageContaining("deviceName was null but is required")
+          .withMessageContaining("payload was null but is required");
     }
 
     @Test
@@ -110,7 +110,7 @@ class DeviceMessageTest {
     void builderWithoutMsgTypeNamesIt() {
       assertThatIllegalArgumentException()
           .isThrownBy(() -> validPublish().msgType(null).build())
-          .withMessage("Invalid DeviceMessage: msgType == null");
+          .withMessage("Invalid DeviceMessage: msgType was null but is required");
     }
 
     @Test

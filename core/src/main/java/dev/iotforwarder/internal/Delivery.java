@@ -12,6 +12,12 @@ import java.util.concurrent.CompletableFuture;
 /**
  * One forwarded message's journey to all the sinks it was routed to: completes the caller's future
  * once every sink has reported, successfully or not.
+ *
+ * <p>Threads: created by the caller of {@code forward} (or the spool); each target lane reports
+ * once, from its completer (or the caller's thread, for a refusal at intake), through {@link
+ * #succeeded} or {@link #failed}. {@link #remaining} is decremented atomically, so the last report,
+ * whichever thread makes it, completes the future; the failure and the sinks' names are guarded by
+ * this object's monitor. Never called under a lane's lock.
  */
 final class Delivery {
   private static final VarHandle REMAINING;

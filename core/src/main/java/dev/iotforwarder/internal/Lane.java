@@ -1,88 +1,79 @@
 package dev.iotforwarder.internal;
 
 import dev.iotforwarder.BufferFullException;
-import dev.iotforwarder.DeadLetter;
 import dev.iotforwarder.ForwardingException;
 import dev.iotforwarder.LaneOptions;
 import dev.iotforwarder.OverflowPolicy;
 import dev.iotforwarder.PermanentForwardingException;
-import dev.iotforwarder.RetriableForwardingException;
-import dev.iotforwarder.RetryPolicy;
 import dev.iotforwarder.SinkStats;
+import dev.iotforwarder.spi.BatchLimits;
+import dev.iotforwarder.spi.BatchSink;
 import dev.iotforwarder.spi.Sink;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashMap;
-import java.util.IdentityHashMap;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedTransferQueue;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One sink's lane: a bounded buffer, per-device ordering, a dispatcher thread that calls the sink,
- * and completer threads that process the sink's answers (retry, fail over, dead-letter, complete).
+ * One sink's lane: the only place where a sink's messages wait, and the only flow control between
+ * the callers and the sink. A bounded {@link LaneBuffer} with per-device ordering, one {@link
+ * Dispatcher} thread that hands ready messages to the sink (one at a time, or in batches for a
+ * {@link BatchSink}), and {@link Completer} threads that act on the sink's answers ({@link Verdict}:
+ * complete, retry, fail over, dead-letter).
  *
- * <p>All state lives under one lock, so that a stats snapshot is consistent. Work outside the lock:
- * calling the sink, the listeners, the dead-letter sink, and completing futures.
+ * <p>Invariants:
+ *
+ * <ul>
+ *   <li>{@link #lock} guards the {@link #buffer}, the {@link #count counters}, {@link #flushing} and
+ *       {@link #stopped}; {@link #closing} is written under it and volatile for reads outside. One
+ *       lock, so that a stats snapshot balances. Conditions: {@link #notFull} (room freed, for BLOCK
+ *       callers), {@link #work} (something may be sendable, for the dispatcher).
+ *   <li>Never under the lock: calling the sink, the listeners, the dead-letter sink, a batch key or
+ *       the scheduler, or completing a future. Those run after the lock is released, on the thread
+ *       that decided them.
+ *   <li>Threads: callers of {@code forward} (and the spool's feeder, and a completer failing over)
+ *       run {@link #offer} and {@link #offerFromSpool}; the {@link Dispatcher} thread calls the sink;
+ *       a sink's I/O thread only posts its answer to the {@link Completer}, whose threads decide and
+ *       complete callers' futures; the scheduler thread runs {@link #expireSends} and retry timers;
+ *       the closing thread runs {@link #beginFlush}, {@link #abortAll} and {@link #stopThreads},
+ *       after which answers are processed on the thread that posts them.
+ * </ul>
  */
 final class Lane {
   private static final Logger LOG = LoggerFactory.getLogger(Lane.class);
-  private static final int BATCH = 64;
-  private static final Object POISON = new Object();
+  /** The most completions a completer takes at once, and single sends a dispatcher takes at once. */
+  static final int CHUNK = 64;
 
   final String name;
   /** The name as a one-element list, for every {@code ForwardResult} this lane completes. */
-  private final List<String> nameAsList;
+  final List<String> nameAsList;
   final Sink sink;
   final LaneOptions options;
-  private final EngineContext context;
-  private final boolean gated;
-  private final boolean pipelineRetries;
-  private final long sendTimeoutNanos;
+  final EngineContext context;
+  /** The sink as a batch sink; null when it takes one message at a time. */
+  final BatchSink batchSink;
+  /** The batch sink's limits, read once; null when the sink does not batch. */
+  final BatchLimits batchLimits;
+  /** False when the sink retries by itself: the lane then never retries. */
+  final boolean pipelineRetries;
+  final long sendTimeoutNanos;
+  final Endings endings;
 
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Condition notFull = lock.newCondition();
-  private final Condition work = lock.newCondition();
-  private final ArrayDeque<Entry> ready = new ArrayDeque<>();
-  private final Map<String, ArrayDeque<Entry>> active = new HashMap<>();
-  private final Set<Entry> backoff = Collections.newSetFromMap(new IdentityHashMap<>());
-  private Entry head;
-  private Entry tail;
-  private int sending;
-  private long nextSeqNo;
+  final ReentrantLock lock = new ReentrantLock();
+  final Condition notFull = lock.newCondition();
+  final Condition work = lock.newCondition();
+  final LaneBuffer buffer;
+  final LaneCounters count = new LaneCounters();
+  /** Flushes in progress: batches do not linger meanwhile. */
+  int flushing;
+  volatile boolean closing;
+  boolean stopped;
 
-  private long received;
-  private long filtered;
-  private long succeeded;
-  private long failed;
-  private long dropped;
-  private long queued;
-  private long inflight;
-  private long heldBytes;
-  private long retries;
-  private long rejected;
-  private long timeouts;
-  private long deadLettered;
-  private long deadLetterFailures;
-  private boolean closing;
-  private boolean stopped;
-  private long unloggedFailures;
-
-  private final LinkedTransferQueue<Object> completions = new LinkedTransferQueue<>();
-  private volatile boolean inline;
+  private final Completer completer = new Completer(this);
   private final List<Thread> threads = new ArrayList<>();
 
   Lane(String name, Sink sink, LaneOptions options, EngineContext context, NamedThreadFactory factory) {
@@ -95,12 +86,17 @@ final class Lane {
     this.pipelineRetries = !safe(sink::retriesInternally, false);
     // The sink keeps order on its own only if it also retries on its own: a pipeline retry of an
     // earlier message would otherwise land after a later one.
-    this.gated = options.ordered() && !(sinkOrders && !pipelineRetries);
+    boolean gated = options.ordered() && !(sinkOrders && !pipelineRetries);
+    this.batchSink = sink instanceof BatchSink b ? b : null;
+    this.batchLimits = batchSink == null ? null : batchLimitsOf(batchSink);
+    this.buffer = new LaneBuffer(options.maxMessages(), options.maxBytes(), gated,
+        batchSink == null ? new ReadyQueue.Fifo() : new BatchReady(batchLimits));
     this.sendTimeoutNanos = options.sendTimeout().toNanos();
+    this.endings = new Endings(name, context, pipelineRetries, this::post);
     int n = 1;
-    threads.add(factory.newThread("iot-forwarder-" + name + "-" + n++, this::dispatchLoop));
+    threads.add(factory.newThread("iot-forwarder-" + name + "-" + n++, new Dispatcher(this)));
     for (int i = 0; i < options.threads(); i++) {
-      threads.add(factory.newThread("iot-forwarder-" + name + "-" + n++, this::completeLoop));
+      threads.add(factory.newThread("iot-forwarder-" + name + "-" + n++, completer));
     }
   }
 
@@ -110,6 +106,24 @@ final class Lane {
     } catch (RuntimeException e) {
       return fallback;
     }
+  }
+
+  private static BatchLimits batchLimitsOf(BatchSink sink) {
+    BatchLimits limits;
+    try {
+      limits = sink.batchLimits();
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("sink " + sink.name() + " threw from batchLimits(): " + e, e);
+    }
+    if (limits == null) {
+      throw new IllegalArgumentException("sink " + sink.name() + " returned null from batchLimits()");
+    }
+    return limits;
+  }
+
+  /** When a message becomes ready: only a batch's linger needs it, so a single-send lane skips it. */
+  long readyClock() {
+    return batchSink == null ? 0 : System.nanoTime();
   }
 
   void start() {
@@ -122,8 +136,8 @@ final class Lane {
   void countFiltered() {
     lock.lock();
     try {
-      received++;
-      filtered++;
+      count.received++;
+      count.filtered++;
     } finally {
       lock.unlock();
     }
@@ -133,11 +147,33 @@ final class Lane {
   void countFailedOffer() {
     lock.lock();
     try {
-      received++;
-      failed++;
+      count.received++;
+      count.failed++;
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * Sets the entry's batch key, outside the lock.
+   *
+   * @return null, or why the sink could not key the message
+   */
+  private ForwardingException keyOf(Entry e) {
+    if (batchSink == null) {
+      return null;
+    }
+    Throwable thrown = null;
+    try {
+      e.batchKey = batchSink.batchKey(e.message);
+    } catch (RuntimeException | LinkageError | AssertionError ex) {
+      thrown = ex;
+    }
+    if (e.batchKey != null) {
+      return null;
+    }
+    return new ForwardingException("sink " + name + (thrown == null ? " returned null from"
+        : " threw " + thrown + " from") + " batchKey() for the " + e.describe(), name, thrown);
   }
 
   /**
@@ -145,8 +181,8 @@ final class Lane {
    * reported on the calling thread.
    */
   void offer(Entry e, boolean mayBlock) {
+    ForwardingException rejection = keyOf(e);
     List<Entry> victims = null;
-    ForwardingException rejection = null;
     boolean droppedNew = false;
     lock.lock();
     try {
@@ -154,10 +190,13 @@ final class Lane {
       // wait releases the lock, so that every snapshot balances.
       OverflowPolicy policy = options.overflow(e.message.msgType());
       long waitNanos = mayBlock && policy == OverflowPolicy.BLOCK ? options.blockTimeout().toNanos() : 0;
-      while (rejection == null && !droppedNew && !closing && !hasRoom(e.bytes)) {
+      while (rejection == null && !droppedNew && !closing && !buffer.hasRoom(e.bytes)) {
         if (policy == OverflowPolicy.DROP_OLDEST) {
-          Entry victim = removeOldestQueued(e.status);
+          Entry victim = buffer.removeOldestUnsent(e.status, readyClock());
           if (victim != null) {
+            count.dropped++;
+            notFull.signal();
+            work.signal(); // the victim's device may have a next message ready
             if (victims == null) {
               victims = new ArrayList<>(1);
             }
@@ -184,35 +223,35 @@ final class Lane {
         rejection = new ForwardingException(
             "forwarder is closing; sink " + name + " did not accept the " + e.describe(), name, null);
       }
-      received++;
+      count.received++;
       if (rejection != null) {
-        failed++;
+        count.failed++;
         if (rejection instanceof BufferFullException) {
-          rejected++;
+          count.rejected++;
         }
       } else if (droppedNew) {
-        dropped++;
-      } else {
-        accept(e);
+        count.dropped++;
+      } else if (buffer.accept(e, readyClock())) {
+        work.signal();
       }
     } finally {
       lock.unlock();
     }
     if (droppedNew) {
       context.listeners.dropped(e.message, name);
-      finish(e, new PermanentForwardingException(
+      endings.finish(e, new PermanentForwardingException(
           "sink " + name + " dropped the new " + e.describe() + ": its buffer of "
               + options.maxMessages() + " messages / " + options.maxBytes() + " bytes is full and"
               + " every " + e.message.msgType().wireName() + " message it holds was already handed to"
-              + " the sink (overflow policy DROP_OLDEST)", name, null), true);
+              + " the sink (overflow policy DROP_OLDEST)", name, null), closing, true);
     }
     if (victims != null) {
       for (Entry v : victims) {
         context.listeners.dropped(v.message, name);
-        finish(v, new PermanentForwardingException(
+        endings.finish(v, new PermanentForwardingException(
             "sink " + name + " dropped the " + v.describe() + " to make room for newer messages"
                 + " (overflow policy DROP_OLDEST, buffer " + options.maxMessages() + " messages / "
-                + options.maxBytes() + " bytes)", name, null), true);
+                + options.maxBytes() + " bytes)", name, null), closing, true);
       }
     }
     if (rejection != null) {
@@ -229,196 +268,26 @@ final class Lane {
   private BufferFullException full(Entry e, String why) {
     return new BufferFullException(
         "sink " + name + " has no room for the " + e.describe() + ": its buffer holds "
-            + (queued + inflight) + " messages / " + heldBytes + " bytes of at most "
+            + (buffer.queued + buffer.inflight) + " messages / " + buffer.heldBytes + " bytes of at most "
             + options.maxMessages() + " / " + options.maxBytes() + " " + why, name);
   }
 
-  private boolean hasRoom(long bytes) {
-    long held = queued + inflight;
-    return held == 0 || held < options.maxMessages() && heldBytes + bytes <= options.maxBytes();
-  }
-
-  private void accept(Entry e) {
-    queued++;
-    heldBytes += e.bytes;
-    e.seqNo = nextSeqNo++;
-    if (gated) {
-      String device = e.message.deviceKey();
-      e.device = device;
-      ArrayDeque<Entry> waiting = active.get(device);
-      if (waiting != null) {
-        e.state = Entry.WAITING;
-        waiting.addLast(e);
-        return;
-      }
-      active.put(device, new ArrayDeque<>(2));
-    }
-    e.state = Entry.QUEUED;
-    ready.addLast(e);
-    work.signal();
-  }
-
-  /** Removes the oldest queued (not yet sent) message of the given type; null if there is none. */
-  private Entry removeOldestQueued(boolean status) {
-    Entry victim = null;
-    for (Entry e : ready) {
-      if (e.status == status && e.attempts == 0) {
-        victim = e;
-        break;
-      }
-    }
-    ArrayDeque<Entry> victimQueue = null;
-    for (ArrayDeque<Entry> waiting : active.values()) {
-      for (Entry e : waiting) {
-        if (e.status == status) {
-          if (victim == null || e.seqNo < victim.seqNo) {
-            victim = e;
-            victimQueue = waiting;
-          }
-          break;
-        }
-      }
-    }
-    if (victim == null) {
-      return null;
-    }
-    if (victimQueue != null) {
-      victimQueue.remove(victim);
-    } else {
-      ready.remove(victim);
-      advanceDevice(victim);
-    }
-    victim.state = Entry.DONE;
-    queued--;
-    heldBytes -= victim.bytes;
-    dropped++;
-    notFull.signal();
-    return victim;
-  }
-
-  /** The device's active message is done: let its next waiting message go. Under the lock. */
-  private void advanceDevice(Entry done) {
-    if (done.device == null) {
-      return;
-    }
-    ArrayDeque<Entry> waiting = active.get(done.device);
-    if (waiting == null) {
-      return;
-    }
-    Entry next = waiting.pollFirst();
-    if (next == null) {
-      active.remove(done.device);
-    } else {
-      next.state = Entry.QUEUED;
-      ready.addLast(next);
-      work.signal();
-    }
-  }
-
-  // ---------------------------------------------------------------- dispatch (lane thread 1)
-
-  private void dispatchLoop() {
-    Entry[] batch = new Entry[BATCH];
-    int[] tokens = new int[BATCH];
-    while (true) {
-      int n = 0;
-      lock.lock();
-      try {
-        while (!stopped && (ready.isEmpty() || sending >= options.maxInFlight())) {
-          work.awaitUninterruptibly();
-        }
-        if (stopped) {
-          return;
-        }
-        long deadline = System.nanoTime() + sendTimeoutNanos;
-        while (n < BATCH && sending < options.maxInFlight() && !ready.isEmpty()) {
-          Entry e = ready.pollFirst();
-          e.state = Entry.SENDING;
-          queued--;
-          inflight++;
-          sending++;
-          e.attempts++;
-          e.token++;
-          e.deadline = deadline;
-          e.timedOut = false;
-          link(e);
-          batch[n] = e;
-          tokens[n] = e.token;
-          n++;
-        }
-      } finally {
-        lock.unlock();
-      }
-      for (int i = 0; i < n; i++) {
-        send(batch[i], tokens[i]);
-        batch[i] = null;
-      }
-    }
-  }
-
-  private void send(Entry e, int token) {
-    CompletableFuture<Void> f;
-    try {
-      f = sink.send(e.message);
-    } catch (ForwardingException ex) {
-      post(new Completion(e, token, ex));
-      return;
-    } catch (RuntimeException | LinkageError | AssertionError ex) {
-      post(new Completion(e, token, new RetriableForwardingException(
-          "sink " + name + " threw " + ex.getClass().getName() + " from send() for the "
-              + e.describe() + ": " + ex.getMessage(), name, ex)));
-      return;
-    }
-    if (f == null) {
-      post(new Completion(e, token, new RetriableForwardingException(
-          "sink " + name + " returned null from send() instead of a future for the " + e.describe(),
-          name, null)));
-      return;
-    }
-    f.whenComplete(new Completion(e, token, null));
-  }
-
-  private void link(Entry e) {
-    e.prev = tail;
-    e.next = null;
-    if (tail == null) {
-      head = e;
-    } else {
-      tail.next = e;
-    }
-    tail = e;
-  }
-
-  private void unlink(Entry e) {
-    if (e.prev == null) {
-      head = e.next;
-    } else {
-      e.prev.next = e.next;
-    }
-    if (e.next == null) {
-      tail = e.prev;
-    } else {
-      e.next.prev = e.prev;
-    }
-    e.prev = null;
-    e.next = null;
-  }
+  // ---------------------------------------------------------------- send timeouts (scheduler)
 
   /** Fails sends that took longer than the send timeout. Called periodically by the scheduler. */
   void expireSends(long now) {
     List<Completion> expired = null;
     lock.lock();
     try {
-      for (Entry e = head; e != null && e.deadline - now <= 0; e = e.next) {
+      for (Entry e = buffer.inFlight.first(); e != null && e.deadline - now <= 0;
+          e = buffer.inFlight.next(e)) {
         if (!e.timedOut) {
           e.timedOut = true;
-          timeouts++;
+          count.timeouts++;
           if (expired == null) {
             expired = new ArrayList<>();
           }
-          expired.add(new Completion(e, e.token, new RetriableForwardingException(
-              "sink " + name + " did not complete send() within " + options.sendTimeout()
-                  + " for the " + e.describe(), name, null)));
+          expired.add(new Completion(this, e, e.token, SinkCalls.timeout(this, e)));
         }
       }
     } finally {
@@ -430,302 +299,35 @@ final class Lane {
   }
 
   // ---------------------------------------------------------------- completion (lane threads 2..)
+  // ---------------------------------------------------------------- flush, stats, close
 
-  /**
-   * A sink's answer to one send of an entry (the token tells a late answer from the current one).
-   * Also the callback on the sink's future, so that a send costs one object here, not two.
-   */
-  private final class Completion implements BiConsumer<Object, Throwable> {
-    final Entry entry;
-    final int token;
-    /** Set before the completion is posted; the queue publishes it to the completer. */
-    Throwable error;
-
-    Completion(Entry entry, int token, Throwable error) {
-      this.entry = entry;
-      this.token = token;
-      this.error = error;
-    }
-
-    @Override
-    public void accept(Object ignored, Throwable failure) {
-      error = failure;
-      post(this);
-    }
-  }
-
-  private record LetterDone(Entry entry, ForwardingException failure, DeadLetter letter, Throwable error) {}
-
-  private void post(Object item) {
-    completions.offer(item);
-    if (inline) {
-      drainInline();
-    }
-  }
-
-  private synchronized void drainInline() {
-    Object item;
-    List<Object> batch = new ArrayList<>();
-    while ((item = completions.poll()) != null) {
-      if (item != POISON) {
-        batch.add(item);
-      }
-    }
-    if (!batch.isEmpty()) {
-      process(batch);
-    }
-  }
-
-  private void completeLoop() {
-    List<Object> batch = new ArrayList<>(BATCH);
-    while (true) {
-      Object first;
-      try {
-        first = completions.take();
-      } catch (InterruptedException e) {
-        continue; // only POISON ends this loop
-      }
-      if (first == POISON) {
-        return;
-      }
-      batch.add(first);
-      completions.drainTo(batch, BATCH - 1);
-      boolean poisoned = batch.remove(POISON);
-      try {
-        process(batch);
-      } catch (RuntimeException | Error ex) {
-        LOG.error("Unexpected failure in lane {} while completing messages", name, ex);
-      }
-      batch.clear();
-      if (poisoned) {
-        return;
-      }
-    }
-  }
-
-  private static final int SUCCESS = 1;
-  private static final int RETRY = 2;
-  private static final int FAILED = 3;
-
-  private void process(List<Object> batch) {
-    int n = batch.size();
-    int[] outcome = new int[n];
+  /** A flush starts: batches leave without lingering until {@link #endFlush}. Any thread. */
+  void beginFlush() {
     lock.lock();
     try {
-      for (int i = 0; i < n; i++) {
-        Object item = batch.get(i);
-        if (item instanceof Completion c) {
-          outcome[i] = decide(c);
-        } else if (item instanceof LetterDone d) {
-          if (d.error == null) {
-            deadLettered++;
-          } else {
-            deadLetterFailures++;
-          }
-        }
-      }
-    } finally {
-      lock.unlock();
-    }
-    for (int i = 0; i < n; i++) {
-      Object item = batch.get(i);
-      if (item instanceof Completion c) {
-        Entry e = c.entry;
-        switch (outcome[i]) {
-          case SUCCESS -> {
-            context.listeners.delivered(
-                e.message, name, e.attempts, System.nanoTime() - e.delivery.startNanos);
-            e.delivery.succeeded(nameAsList);
-          }
-          case RETRY -> scheduleRetry(e, unwrap(c.error));
-          case FAILED -> failOrFailover(e, unwrap(c.error));
-          default -> { } // stale: a late answer to a send that already timed out, or after close
-        }
-      } else if (item instanceof LetterDone d) {
-        letterDone(d);
-      }
-    }
-  }
-
-  /** Under the lock: what to do with a sink's answer. */
-  private int decide(Completion c) {
-    Entry e = c.entry;
-    if (e.state != Entry.SENDING || e.token != c.token) {
-      return 0;
-    }
-    unlink(e);
-    sending--;
-    work.signal();
-    if (c.error == null) {
-      e.state = Entry.DONE;
-      inflight--;
-      heldBytes -= e.bytes;
-      succeeded++;
-      advanceDevice(e);
-      notFull.signal();
-      return SUCCESS;
-    }
-    Throwable error = unwrap(c.error);
-    if (retriable(e, error)) {
-      e.state = Entry.BACKOFF;
-      backoff.add(e);
-      retries++;
-      return RETRY;
-    }
-    e.state = Entry.DONE;
-    inflight--;
-    heldBytes -= e.bytes;
-    failed++;
-    advanceDevice(e);
-    notFull.signal();
-    return FAILED;
-  }
-
-  private boolean retriable(Entry e, Throwable error) {
-    if (!pipelineRetries || closing || error instanceof PermanentForwardingException) {
-      return false;
-    }
-    RetryPolicy policy = options.retryPolicy();
-    return e.attempts < policy.maxAttempts()
-        && context.clock.millis() - e.delivery.startMillis < policy.maxElapsed().toMillis();
-  }
-
-  private static Throwable unwrap(Throwable t) {
-    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
-  }
-
-  private void scheduleRetry(Entry e, Throwable error) {
-    long backoffNanos = context.backoffNanos(options.retryPolicy(), e.attempts);
-    context.listeners.retry(e.message, name, e.attempts, error, backoffNanos);
-    try {
-      context.scheduler.schedule(() -> requeue(e), backoffNanos, TimeUnit.NANOSECONDS);
-    } catch (RejectedExecutionException closed) {
-      requeue(e); // the forwarder is closing: the close sweep will fail it
-    }
-  }
-
-  private void requeue(Entry e) {
-    lock.lock();
-    try {
-      if (e.state != Entry.BACKOFF) {
-        return;
-      }
-      backoff.remove(e);
-      e.state = Entry.QUEUED;
-      inflight--;
-      queued++;
-      ready.addLast(e);
+      flushing++;
       work.signal();
     } finally {
       lock.unlock();
     }
   }
 
-  private void failOrFailover(Entry e, Throwable error) {
-    if (e.backup != null && !closing) {
-      LOG.debug("Sink {} failed the {}; failing over to {}", name, e.describe(), e.backup.name, error);
-      context.listeners.failed(e.message, name, e.attempts, error);
-      e.backup.offer(new Entry(e.message, e.delivery, e.bytes, null), false);
-      return;
-    }
-    finish(e, error, false);
-  }
-
-  /** The message ended without delivery: tell the listeners, dead-letter it, fail its future. */
-  private void finish(Entry e, Throwable error, boolean wasDropped) {
-    if (keptInSpool(e, error, wasDropped)) {
-      return;
-    }
-    ForwardingException failure = describeFailure(e, error, wasDropped);
-    if (!wasDropped) {
-      context.listeners.failed(e.message, name, e.attempts, error);
-    }
-    DeadLetter letter = new DeadLetter(e.message, name, error, e.attempts, context.clock.instant());
-    CompletableFuture<Void> stored = context.deadLetter(letter);
-    if (stored == null) {
-      logFailure(failure);
-      e.delivery.failed(failure);
-      return;
-    }
-    stored.whenComplete((v, dlqError) -> post(new LetterDone(e, failure, letter, dlqError)));
-  }
-
-  private void letterDone(LetterDone d) {
-    ForwardingException reported;
-    if (d.error == null) {
-      context.listeners.deadLettered(d.letter);
-      reported = rebuild(d.failure, d.failure.getMessage() + "; the message is in dead-letter sink "
-          + context.deadLetterName());
-    } else {
-      Throwable dlqError = unwrap(d.error);
-      LOG.error("Dead-letter sink {} failed to store the {} that sink {} could not deliver",
-          context.deadLetterName(), d.entry.describe(), name, dlqError);
-      reported = rebuild(d.failure, d.failure.getMessage() + "; and dead-letter sink "
-          + context.deadLetterName() + " failed to store it: " + dlqError);
-      reported.addSuppressed(dlqError);
-      d.entry.delivery.keep(); // with a spool: neither delivered nor dead-lettered, so it stays
-    }
-    d.entry.delivery.failed(reported);
-  }
-
-  private static ForwardingException rebuild(ForwardingException f, String message) {
-    if (f instanceof PermanentForwardingException) {
-      return new PermanentForwardingException(message, f.sinkName(), f.getCause());
-    }
-    if (f instanceof RetriableForwardingException) {
-      return new RetriableForwardingException(message, f.sinkName(), f.getCause());
-    }
-    return new ForwardingException(message, f.sinkName(), f.getCause());
-  }
-
-  private ForwardingException describeFailure(Entry e, Throwable error, boolean wasDropped) {
-    if (wasDropped) {
-      return (ForwardingException) error;
-    }
-    String attempts = e.attempts + " attempt" + (e.attempts == 1 ? "" : "s");
-    String cause = error == null ? "" : ": " + error.getMessage();
-    if (error instanceof PermanentForwardingException) {
-      return new PermanentForwardingException(
-          "sink " + name + " failed permanently to deliver the " + e.describe() + " after " + attempts
-              + cause, name, error);
-    }
-    if (closing) {
-      return new ForwardingException(
-          "the forwarder closed before sink " + name + " delivered the " + e.describe() + " ("
-              + attempts + ")" + cause, name, error);
-    }
-    String why = pipelineRetries ? "gave up after " + attempts : "failed (the sink retries by itself)";
-    return new RetriableForwardingException(
-        "sink " + name + " " + why + " to deliver the " + e.describe() + cause, name, error);
-  }
-
-  private void logFailure(ForwardingException failure) {
-    long n;
-    synchronized (this) {
-      n = unloggedFailures++;
-    }
-    if (n % 1000 == 0) {
-      LOG.warn("{} (no dead-letter sink configured; {} such failures so far in this lane)",
-          failure.getMessage(), n + 1);
+  /** The flush begun by {@link #beginFlush} ended. */
+  void endFlush() {
+    lock.lock();
+    try {
+      flushing--;
+    } finally {
+      lock.unlock();
     }
   }
-
-  // ---------------------------------------------------------------- flush, stats, close
 
   /** The futures of every message this lane holds now. */
   List<CompletableFuture<?>> pending() {
     List<CompletableFuture<?>> out = new ArrayList<>();
     lock.lock();
     try {
-      ready.forEach(e -> out.add(e.delivery.future));
-      active.values().forEach(q -> q.forEach(e -> out.add(e.delivery.future)));
-      backoff.forEach(e -> out.add(e.delivery.future));
-      for (Entry e = head; e != null; e = e.next) {
-        out.add(e.delivery.future);
-      }
+      buffer.forEachHeld(e -> out.add(e.delivery.future));
     } finally {
       lock.unlock();
     }
@@ -735,8 +337,7 @@ final class Lane {
   SinkStats stats() {
     lock.lock();
     try {
-      return new SinkStats(name, received, filtered, succeeded, failed, dropped, inflight, queued,
-          heldBytes, retries, rejected, timeouts, deadLettered, deadLetterFailures);
+      return count.snapshot(name, buffer);
     } finally {
       lock.unlock();
     }
@@ -748,30 +349,8 @@ final class Lane {
     lock.lock();
     try {
       closing = true;
-      left.addAll(ready);
-      active.values().forEach(left::addAll);
-      left.addAll(backoff);
-      for (Entry e = head; e != null; e = e.next) {
-        left.add(e);
-      }
-      ready.clear();
-      active.clear();
-      backoff.clear();
-      head = null;
-      tail = null;
-      for (Entry e : left) {
-        if (e.state == Entry.QUEUED || e.state == Entry.WAITING) {
-          queued--;
-        } else {
-          inflight--;
-        }
-        heldBytes -= e.bytes;
-        failed++;
-        e.state = Entry.DONE;
-        e.prev = null;
-        e.next = null;
-      }
-      sending = 0;
+      buffer.removeAll(left);
+      count.failed += left.size();
       notFull.signalAll();
       work.signalAll();
     } finally {
@@ -779,9 +358,9 @@ final class Lane {
     }
     List<CompletableFuture<?>> futures = new ArrayList<>(left.size());
     for (Entry e : left) {
-      finish(e, new ForwardingException(
+      endings.finish(e, new ForwardingException(
           "the forwarder closed before sink " + name + " delivered the " + e.describe(), name, null),
-          false);
+          true, false);
       futures.add(e.delivery.future);
     }
     return futures;
@@ -792,6 +371,7 @@ final class Lane {
     try {
       closing = true;
       notFull.signalAll();
+      work.signalAll(); // lingering batches leave now
     } finally {
       lock.unlock();
     }
@@ -806,9 +386,7 @@ final class Lane {
     } finally {
       lock.unlock();
     }
-    for (int i = 1; i < threads.size(); i++) {
-      completions.offer(POISON);
-    }
+    completer.stop(threads.size() - 1);
     long deadline = System.nanoTime() + timeoutNanos;
     for (Thread t : threads) {
       long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
@@ -823,8 +401,7 @@ final class Lane {
         t.interrupt();
       }
     }
-    inline = true;
-    drainInline();
+    completer.goInline();
   }
 
   // ---------------------------------------------------------------- spool hooks
@@ -833,7 +410,7 @@ final class Lane {
   boolean roomForSpool() {
     lock.lock();
     try {
-      return !closing && queued + inflight < options.maxMessages() && heldBytes < options.maxBytes();
+      return !closing && buffer.roomForSpool();
     } finally {
       lock.unlock();
     }
@@ -842,37 +419,34 @@ final class Lane {
   /**
    * Takes a message from the spool if the buffer has room, without the overflow policy: what does
    * not fit waits in the spool. Counts nothing and returns false when there is no room or the lane
-   * is closing.
+   * is closing. A message the sink cannot key is taken and failed (on a completer, after the
+   * spool's bookkeeping of this call).
    */
   boolean offerFromSpool(Entry e) {
+    ForwardingException refused = keyOf(e);
     lock.lock();
     try {
-      if (closing || !hasRoom(e.bytes)) {
+      if (closing || !buffer.hasRoom(e.bytes)) {
         return false;
       }
-      received++;
-      accept(e);
-      return true;
+      count.received++;
+      if (refused != null) {
+        count.failed++;
+      } else if (buffer.accept(e, readyClock())) {
+        work.signal();
+      }
     } finally {
       lock.unlock();
     }
+    if (refused != null) {
+      post(new SinkCalls.Refused(e, refused));
+    }
+    return true;
   }
 
-  /**
-   * With a spool, a message this lane gives up on only because the forwarder is closing stays in the
-   * spool for the next start: its future fails saying so, and it is neither dead-lettered nor
-   * reported to the listeners as failed.
-   */
-  private boolean keptInSpool(Entry e, Throwable error, boolean wasDropped) {
-    if (!closing || wasDropped || e.delivery.spool == null
-        || error instanceof PermanentForwardingException) {
-      return false;
-    }
-    e.delivery.keep();
-    e.delivery.failed(new ForwardingException("the forwarder closed before sink " + name
-        + " delivered the " + e.describe() + "; it stays in the spool and is sent on the next start",
-        name, error));
-    return true;
+  /** Hands an item to the completer: a sink's answer, a timeout, a dead-letter answer, a refusal. */
+  void post(Object item) {
+    completer.post(item);
   }
 
   @Override

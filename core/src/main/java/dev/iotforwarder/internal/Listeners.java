@@ -10,7 +10,12 @@ import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Calls every listener, logging and counting what they throw, never letting it out. */
+/**
+ * Calls every listener, logging and counting what they throw, never letting it out.
+ *
+ * <p>Threads: any engine thread calls it, never under a lane's or the spool's lock; listeners must
+ * therefore be thread-safe. The list is immutable and the error count a {@link LongAdder}.
+ */
 final class Listeners {
   private static final Logger LOG = LoggerFactory.getLogger(Listeners.class);
 

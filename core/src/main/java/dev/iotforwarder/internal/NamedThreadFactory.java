@@ -2,7 +2,12 @@ package dev.iotforwarder.internal;
 
 import java.util.concurrent.ThreadFactory;
 
-/** Names the threads of an injected (or the default daemon) thread factory. */
+/**
+ * Names the threads of an injected (or the default daemon) thread factory: {@code
+ * iot-forwarder-<sink>-1} a lane's dispatcher, {@code -2} and up its completers, {@code
+ * iot-forwarder-scheduler} the timers, and the spool's threads. Used only while the forwarder is
+ * built, on the building thread.
+ */
 final class NamedThreadFactory {
   private final ThreadFactory delegate;
 

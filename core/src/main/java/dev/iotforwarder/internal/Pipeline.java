@@ -25,7 +25,16 @@ import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The {@link Forwarder} implementation: filters, routes, and one {@link Lane} per sink. */
+/**
+ * The {@link Forwarder} implementation: filters and routes each message ({@link Routes}) to one
+ * {@link Lane} per sink, directly or through the {@link Spooler}; flush, stats and close.
+ *
+ * <p>Invariants: built once, then its fields never change but {@code closed} (volatile) and {@code
+ * closeDone} (under this object's monitor). {@code forward} and {@code submit} run on the callers'
+ * threads and take no lock of their own (the lanes and the spool have theirs); {@code close} runs
+ * once, on the thread that calls it first. The lanes and the spooler get an {@link EngineContext},
+ * never this object.
+ */
 public final class Pipeline implements Forwarder {
   private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
 
@@ -34,7 +43,7 @@ public final class Pipeline implements Forwarder {
   private final ScheduledThreadPoolExecutor scheduler;
   private final DeadLetterSink deadLetter;
   private final MessageFilter filter;
-  private final Route[] routes;
+  private final Routes routes;
   private final Lane[] lanes;
   private final Map<String, Lane> lanesByName = new LinkedHashMap<>();
   private final Duration closeTimeout;
@@ -45,8 +54,6 @@ public final class Pipeline implements Forwarder {
   private final Spooler spooler;
   private volatile boolean closed;
   private boolean closeDone;
-
-  private record Route(MessageFilter filter, Lane lane, Lane backup) {}
 
   public Pipeline(ForwarderConfig config) {
     this.spooler = config.spoolDirectory() == null ? null : Spooler.open(
@@ -70,13 +77,13 @@ public final class Pipeline implements Forwarder {
       lanesByName.put(s.getKey(), new Lane(s.getKey(), s.getValue(), options, context, threads));
     }
     this.lanes = lanesByName.values().toArray(Lane[]::new);
-    List<Route> rs = new ArrayList<>();
+    List<Routes.Route> rs = new ArrayList<>();
     for (ForwarderConfig.RouteSpec spec : config.routes()) {
       Lane lane = laneOf(spec.sink());
       Lane backup = spec.backup() == null ? null : laneOf(spec.backup());
-      rs.add(new Route(spec.filter(), lane, backup));
+      rs.add(new Routes.Route(spec.filter(), lane, backup));
     }
-    this.routes = rs.toArray(Route[]::new);
+    this.routes = new Routes(rs, lanes);
     long minTimeout = lanesByName.values().stream()
         .mapToLong(l -> l.options.sendTimeout().toMillis()).min().orElse(1000);
     long period = Math.max(10, Math.min(500, minTimeout / 4));
@@ -136,18 +143,34 @@ public final class Pipeline implements Forwarder {
     return new Forwarding(accepted, completion);
   }
 
-  /** Filters, routes and hands the message on; completes {@code accepted}, if given, once taken. */
+  /**
+   * The path of one message from {@code forward} (or {@code submit}) to its lanes, in five steps:
+   *
+   * <ol>
+   *   <li>{@link #admit}: refuse null and a closed forwarder; count it forwarded.
+   *   <li>The global filter: a message it rejects is FILTERED, at once.
+   *   <li>{@link Routes#choose}: every route's filter picks the lanes (a route whose sink is
+   *       unhealthy takes its failover sink instead); a filter that throws fails that sink's part.
+   *   <li>{@link Routes#countNotTaken}: every other lane counts the message, as filtered (or failed,
+   *       if its route filter threw), so that each lane's stats balance.
+   *   <li>Hand-off: with a spool, the spooler writes the message and feeds the lanes; without, one
+   *       {@link Delivery} (the caller's future) and one {@link Entry} per target lane.
+   * </ol>
+   *
+   * Runs on the caller's thread; it blocks only in a lane's or the spool's BLOCK overflow policy.
+   *
+   * @param accepted completed once the lanes (or the spool) took the message; null for {@code
+   *     forward}
+   */
   private CompletableFuture<ForwardResult> route(
       DeviceMessage message, CompletableFuture<Void> accepted) {
-    if (message == null) {
-      throw new NullPointerException("message == null");
+    // 1. admit
+    CompletableFuture<ForwardResult> refused = admit(message);
+    if (refused != null) {
+      return refused;
     }
-    if (closed) {
-      return CompletableFuture.failedFuture(new ForwardingException(
-          "the forwarder is closed; it did not accept the " + describe(message)));
-    }
-    forwarded.increment();
     long startNanos = System.nanoTime();
+    // 2. the global filter
     boolean pass;
     try {
       pass = filter.test(message);
@@ -161,90 +184,45 @@ public final class Pipeline implements Forwarder {
     if (!pass) {
       return filteredResult(message);
     }
-    Lane[] targets = null;
-    Lane[] backups = null;
-    int count = 0;
-    List<ForwardingException> errors = null;
-    boolean[] errored = null;
-    for (Route r : routes) {
-      boolean take;
-      try {
-        take = r.filter.test(message);
-      } catch (RuntimeException e) {
-        if (errors == null) {
-          errors = new ArrayList<>(1);
-          errored = new boolean[lanes.length];
-        }
-        int i = indexOf(r.lane);
-        if (!errored[i]) {
-          errored[i] = true;
-          errors.add(new ForwardingException("the filter of the route to sink " + r.lane.name
-              + " threw " + e + " for the " + describe(message), r.lane.name, e));
-        }
-        continue;
-      }
-      if (!take) {
-        continue;
-      }
-      Lane target = r.lane;
-      Lane backup = r.backup;
-      if (backup != null && !healthy(target)) {
-        target = backup;
-        backup = null;
-      }
-      if (targets == null) {
-        targets = new Lane[lanes.length];
-        backups = new Lane[lanes.length];
-      }
-      boolean dup = false;
-      for (int i = 0; i < count; i++) {
-        if (targets[i] == target) {
-          dup = true;
-          break;
-        }
-      }
-      if (!dup) {
-        targets[count] = target;
-        backups[count] = backup;
-        count++;
-      }
-    }
-    int failures = errors == null ? 0 : errors.size();
-    if (count == 0 && failures == 0) {
+    // 3. the routes choose the lanes
+    Routes.Targets t = routes.choose(message);
+    if (t.count == 0 && t.errors == null) {
       return filteredResult(message);
     }
-    for (int i = 0; i < lanes.length; i++) {
-      Lane lane = lanes[i];
-      if (errored != null && errored[i]) {
-        lane.countFailedOffer();
-        continue;
-      }
-      boolean targeted = false;
-      for (int j = 0; j < count; j++) {
-        if (targets[j] == lane) {
-          targeted = true;
-          break;
-        }
-      }
-      if (!targeted) {
-        lane.countFiltered();
-      }
-    }
+    // 4. the lanes not taken count it
+    routes.countNotTaken(t);
+    // 5. hand-off: to the spool, which feeds the lanes...
     if (spooler != null) {
-      return spooler.intake(message, targets, backups, count, errors, startNanos, accepted);
+      return spooler.intake(message, t.lanes, t.backups, t.count, t.errors, startNanos, accepted);
     }
-    Delivery delivery = new Delivery(message, count + failures, startNanos, context.clock.millis());
-    if (errors != null) {
-      errors.forEach(delivery::failed);
+    // ... or, without a spool, straight to the lanes: one Delivery completes the caller's future once every target lane (and
+    // every route filter that threw) has reported; each target lane holds its own Entry.
+    Delivery delivery = new Delivery(
+        message, t.count + t.failures(), startNanos, context.clock.millis());
+    if (t.errors != null) {
+      t.errors.forEach(delivery::failed);
     }
     long bytes = estimateBytes(message);
-    for (int j = 0; j < count; j++) {
-      targets[j].offer(new Entry(message, delivery, bytes, backups[j]), true);
+    for (int j = 0; j < t.count; j++) {
+      t.lanes[j].offer(new Entry(message, delivery, bytes, t.backups[j]), true);
     }
     if (accepted != null) {
       delivery.acceptedAtIntake(accepted);
     }
     return delivery.future;
+  }
+
+  /** Step 1: a failed future if the forwarder takes no message now, else null (and it counts). */
+  private CompletableFuture<ForwardResult> admit(DeviceMessage message) {
+    if (message == null) {
+      throw new NullPointerException("message == null");
+    }
+    if (closed) {
+      return CompletableFuture.failedFuture(new ForwardingException(
+          "the forwarder is closed; it did not accept the " + describe(message)));
+    }
+    forwarded.increment();
+    return null;
   }
 
   private CompletableFuture<ForwardResult> filteredResult(DeviceMessage message) {
@@ -257,38 +235,34 @@ public final class Pipeline implements Forwarder {
         new ForwardResult(message, ForwardResult.Status.FILTERED, List.of()));
   }
 
-  private int indexOf(Lane lane) {
-    for (int i = 0; i < lanes.length; i++) {
-      if (lanes[i] == lane) {
-        return i;
-      }
-    }
-    return -1;
-  }
-
-  private static boolean healthy(Lane lane) {
-    try {
-      return lane.sink.isHealthy();
-    } catch (RuntimeException e) {
-      LOG.warn("Sink {} threw from isHealthy(); treating it as unhealthy", lane.name, e);
-      return false;
-    }
-  }
-
-  /** The size of the encoded envelope, estimated without encoding it. */
+  /**
+   * The bytes a held message counts against its lane's {@code maxBytes}: its envelope ({@link
+   * #estimateEnvelopeBytes}) plus {@link #HEAP_BYTES}.
+   */
   static long estimateBytes(DeviceMessage m) {
-    return PER_MESSAGE_BYTES + (m.payloadLen() + 2L) / 3 * 4 + m.topic().length() + m.event().length()
-        + m.deviceId().length() + m.productName().length() + m.deviceName().length();
+    return estimateEnvelopeBytes(m) + HEAP_BYTES;
   }
 
   /**
-   * The fixed part of a held message's estimated size: the envelope's field names and punctuation
-   * (about 110 bytes) and the objects that hold a message in the heap (the message and its strings,
-   * the lane entry, the delivery and its future: about 320 bytes). Measured with the benchmarks'
-   * memory scenario: a typical message (150 payload bytes) takes about 760 bytes of live heap in a
-   * lane, against 436 estimated with a fixed part of 160, so a full lane held 1.75 times its maxBytes.
+   * The size of the encoded envelope, estimated without encoding it: what a batch's {@code maxBytes}
+   * counts. The fixed part is the envelope's field names and punctuation.
    */
-  static final long PER_MESSAGE_BYTES = 480;
+  static long estimateEnvelopeBytes(DeviceMessage m) {
+    return ENVELOPE_BYTES + (m.payloadLen() + 2L) / 3 * 4 + m.topic().length() + m.event().length()
+        + m.deviceId().length() + m.productName().length() + m.deviceName().length();
+  }
+
+  /** The envelope's field names and punctuation, about 110 bytes. */
+  static final long ENVELOPE_BYTES = 110;
+
+  /**
+   * The objects that hold a message in the heap (the message and its strings, the lane entry, the
+   * delivery and its future). Measured with the benchmarks' memory scenario: a typical message (150
+   * payload bytes) takes about 760 bytes of live heap in a lane, against 436 estimated with a fixed
+   * part of 160, so a full lane held 1.75 times its maxBytes; with 480 in all (110 + 370) it holds
+   * about its maxBytes.
+   */
+  static final long HEAP_BYTES = 370;
 
   static String describe(DeviceMessage m) {
     return m.msgType().wireName() + " message of " + m.deviceKey() + " seq " + m.seq();
@@ -299,19 +273,26 @@ public final class Pipeline implements Forwarder {
     long deadline = System.nanoTime() + timeout.toNanos();
     List<CompletableFuture<?>> pending = new ArrayList<>();
     for (Lane lane : lanes) {
+      lane.beginFlush(); // batches stop lingering
       pending.addAll(lane.pending());
     }
-    for (Lane lane : lanes) {
-      try {
-        CompletableFuture<Void> f = lane.sink.flush();
-        if (f != null) {
-          pending.add(f);
+    try {
+      for (Lane lane : lanes) {
+        try {
+          CompletableFuture<Void> f = lane.sink.flush();
+          if (f != null) {
+            pending.add(f);
+          }
+        } catch (RuntimeException e) {
+          LOG.warn("Sink {} threw from flush()", lane.name, e);
         }
-      } catch (RuntimeException e) {
-        LOG.warn("Sink {} threw from flush()", lane.name, e);
+      }
+      return awaitAll(pending, deadline) && (spooler == null || spooler.awaitDone(deadline));
+    } finally {
+      for (Lane lane : lanes) {
+        lane.endFlush();
       }
     }
-    return awaitAll(pending, deadline) && (spooler == null || spooler.awaitDone(deadline));
   }
 
   private static boolean awaitAll(List<CompletableFuture<?>> futures, long deadlineNanos) {

@@ -33,6 +33,12 @@ import java.util.concurrent.CompletableFuture;
  *   <li>The list is the lane's: read it during the call, do not keep or change it.
  * </ul>
  *
+ * <p>What the lane keeps the same as for single sends: per-device order (in an ordered lane a batch
+ * holds at most one message of each device, and a device's next message waits until the earlier one
+ * is delivered or given up), the send timeout (per message: a message whose batch is not answered in
+ * time is retried or failed on its own, and a late answer is ignored), the retry policy (only the
+ * messages that failed are retried, each in a later batch), overflow policies and stats.
+ *
  * <p>{@link #send(DeviceMessage)} defaults to a batch of one, so that a batch sink used on its own
  * (outside a forwarder, or by {@code SinkContract}) behaves like any sink.
  */
@@ -48,8 +54,12 @@ public interface BatchSink extends Sink {
   /**
    * The key of the batch a message may join: messages whose keys differ ({@code equals}) never share
    * a batch. A CMQ topic sink keys by the message's filter tags and routing key, since one request
-   * carries one set of them. Called once per message, on the thread that forwards it; must be
-   * cheap, must not return {@code null}, and must not throw. Default: one key for every message.
+   * carries one set of them. Called once per message, when the message enters the lane, on the
+   * thread that hands it over (the caller of {@code forward}, the spool's feeder, or a lane thread
+   * failing over to this sink), never under the lane's lock; must be cheap, must not return {@code
+   * null}, and must not throw: a message whose key is {@code null} or throws is not taken, and
+   * fails with a {@link dev.iotforwarder.ForwardingException} naming this sink. Default: one key for
+   * every message.
    *
    * @param message the message
    * @return its batch key

@@ -3,6 +3,7 @@ package dev.iotforwarder.testing;
 import dev.iotforwarder.DeviceMessage;
 import dev.iotforwarder.PermanentForwardingException;
 import dev.iotforwarder.RetriableForwardingException;
+import dev.iotforwarder.internal.shared.Problems;
 import dev.iotforwarder.spi.Sink;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -272,28 +273,19 @@ public final class FlakySink implements Sink {
      * @throws IllegalArgumentException listing every invalid setting
      */
     public FlakySink build() {
-      List<String> problems = new ArrayList<>();
-      if (name == null || name.isBlank()) {
-        problems.add("name was " + (name == null ? "null" : "\"" + name + "\"") + " but must not be blank");
-      }
-      if (!(retriableRate >= 0 && retriableRate <= 1)) {
-        problems.add("retriableFailureRate was " + retriableRate + " but must be in [0, 1]");
-      }
-      if (!(permanentRate >= 0 && permanentRate <= 1)) {
-        problems.add("permanentFailureRate was " + permanentRate + " but must be in [0, 1]");
-      }
-      if (retriableRate + permanentRate > 1) {
-        problems.add("retriableFailureRate + permanentFailureRate was "
-            + (retriableRate + permanentRate) + " but must be <= 1");
-      }
-      if (minLatency == null || maxLatency == null || minLatency.isNegative()
-          || maxLatency.compareTo(minLatency) < 0) {
-        problems.add("latency was [" + minLatency + ", " + maxLatency
-            + "] but must satisfy 0 <= min <= max");
-      }
-      if (!problems.isEmpty()) {
-        throw new IllegalArgumentException("Invalid FlakySink configuration: " + String.join("; ", problems));
-      }
+      Problems p = Problems.of("FlakySink configuration");
+      p.check(name != null && !name.isBlank(),
+          "name was " + (name == null ? "null" : "\"" + name + "\"") + " but must not be blank");
+      p.check(retriableRate >= 0 && retriableRate <= 1,
+          "retriableFailureRate was " + retriableRate + " but must be in [0, 1]");
+      p.check(permanentRate >= 0 && permanentRate <= 1,
+          "permanentFailureRate was " + permanentRate + " but must be in [0, 1]");
+      p.check(retriableRate + permanentRate <= 1, "retriableFailureRate + permanentFailureRate was "
+          + (retriableRate + permanentRate) + " but must be <= 1");
+      p.check(minLatency != null && maxLatency != null && !minLatency.isNegative()
+          && maxLatency.compareTo(minLatency) >= 0,
+          "latency was [" + minLatency + ", " + maxLatency + "] but must satisfy 0 <= min <= max");
+      p.throwIfAny();
       return new FlakySink(this);
     }
   }

@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /** Shared helpers of the pipeline tests. */
@@ -35,6 +37,16 @@ final class Fixtures {
       Thread.onSpinWait();
       Thread.yield();
     }
+  }
+
+  /** The failure of a forward expected to fail, waiting up to 30 seconds for it. */
+  static Throwable failureOf(CompletableFuture<?> f) throws Exception {
+    try {
+      f.get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      return e.getCause();
+    }
+    throw new AssertionError("expected the forward to fail");
   }
 
   /** A dead-letter sink that keeps every letter. */

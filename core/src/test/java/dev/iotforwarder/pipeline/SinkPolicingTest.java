@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.junit.jupiter.api.DisplayName;
@@ -57,15 +56,6 @@ class SinkPolicingTest {
         .build();
   }
 
-  private static Throwable failureOf(CompletableFuture<ForwardResult> f) throws Exception {
-    try {
-      f.get(30, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      return e.getCause();
-    }
-    throw new AssertionError("expected the forward to fail");
-  }
-
   @Test
   @DisplayName("a sink that throws from send() is named in the error, retried, then dead-lettered")
   void throwingSink() throws Exception {
@@ -73,7 +63,7 @@ class SinkPolicingTest {
     try (Forwarder f = forwarder(sink("thrower", m -> {
       throw new IllegalStateException("boom");
     }), dlq)) {
-      Throwable error = failureOf(f.forward(Fixtures.publish(1, 1)));
+      Throwable error = Fixtures.failureOf(f.forward(Fixtures.publish(1, 1)));
       assertThat(error).isInstanceOf(RetriableForwardingException.class)
           .hasMessageContaining("thrower").hasMessageContaining("gave up after 3 attempts")
           .hasMessageContaining("IllegalStateException").hasMessageContaining("dead-letter sink");
@@ -90,7 +80,7 @@ class SinkPolicingTest {
   void nullReturningSink() throws Exception {
     Fixtures.RecordingDeadLetters dlq = new Fixtures.RecordingDeadLetters();
     try (Forwarder f = forwarder(sink("nuller", m -> null), dlq)) {
-      Throwable error = failureOf(f.forward(Fixtures.publish(1, 1)));
+      Throwable error = Fixtures.failureOf(f.forward(Fixtures.publish(1, 1)));
       assertThat(error).hasMessageContaining("sink nuller returned null from send()");
       assertThat(dlq.letters()).hasSize(1);
     }
@@ -108,7 +98,7 @@ class SinkPolicingTest {
       }
       return never;
     }), dlq)) {
-      Throwable error = failureOf(f.forward(Fixtures.publish(1, 1)));
+      Throwable error = Fixtures.failureOf(f.forward(Fixtures.publish(1, 1)));
       assertThat(error).hasMessageContaining("sink blackhole did not complete send() within PT0.2S");
       SinkStats s = f.stats().sink("blackhole");
       assertThat(s.timeouts()).isEqualTo(3);
@@ -129,7 +119,7 @@ class SinkPolicingTest {
     Fixtures.RecordingDeadLetters dlq = new Fixtures.RecordingDeadLetters();
     try (Forwarder f = forwarder(sink("strict", m -> CompletableFuture.failedFuture(
         new dev.iotforwarder.PermanentForwardingException("queue missing", "strict", null))), dlq)) {
-      Throwable error = failureOf(f.forward(Fixtures.publish(1, 1)));
+      Throwable error = Fixtures.failureOf(f.forward(Fixtures.publish(1, 1)));
       assertThat(error).isInstanceOf(dev.iotforwarder.PermanentForwardingException.class)
           .hasMessageContaining("failed permanently").hasMessageContaining("after 1 attempt:")
           .hasMessageContaining("queue missing");

@@ -85,9 +85,9 @@ class BuilderArgumentsTest {
             .random(null)
             .closeTimeout(Duration.ofSeconds(-1))
             .build(),
-        "route sink == null", "failover primary and backup are the same sink", "filter == null",
-        "deadLetter == null", "laneDefaults == null", "lane sinkName == null", "lane options for nope == null",
-        "listener == null", "threadFactory == null", "clock == null", "random == null", "closeTimeout",
+        "route sink was null but is required", "failover primary and backup are the same sink", "filter was null but is required",
+        "deadLetter was null but is required", "laneDefaults was null but is required", "lane sinkName was null but is required", "lane options for nope was null but is required",
+        "listener was null but is required", "threadFactory was null but is required", "clock was null but is required", "random was null but is required", "closeTimeout",
         "no route");
     listsEvery(() -> Forwarder.builder()
             .route(a)
@@ -122,7 +122,7 @@ class BuilderArgumentsTest {
             .fullPolicy(null).blockTimeout(Duration.ofSeconds(-1)).build(),
         "fsyncInterval", "segmentBytes", "maxDiskBytes", "fullPolicy", "blockTimeout");
     listsEvery(() -> Forwarder.builder().route(new RecordingSink("s")).spool(null, null).build(),
-        "spool directory == null", "spool options == null");
+        "spool directory was null but is required", "spool options was null but is required");
     listsEvery(() -> FlakySink.builder(null).retriableFailureRate(2).permanentFailureRate(-1)
             .latency(null, Duration.ZERO).build(),
         "name", "retriableFailureRate", "permanentFailureRate", "latency");

@@ -1,0 +1,59 @@
+package dev.iotforwarder.internal;
+
+import dev.iotforwarder.PermanentForwardingException;
+import dev.iotforwarder.RetryPolicy;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * What a lane does with a sink's answer to one send of one message. {@link #of} is a pure function
+ * of the answer and the message's history, so that every rule is in one place and testable alone.
+ */
+enum Verdict {
+  /** The sink has the message: complete it. */
+  DONE,
+  /** Try again after the policy's backoff. */
+  RETRY,
+  /** This sink gave up: offer the message to the route's failover sink. */
+  FAIL_OVER,
+  /** Given up for good: dead-letter it (or, closing with a spool, leave it in the spool). */
+  DEAD_LETTER,
+  /** An answer to a send that is no longer current (it timed out, or the lane closed): ignore it. */
+  STALE;
+
+  /**
+   * Decides.
+   *
+   * @param current whether the answer is to the message's current send
+   * @param error the sink's failure, unwrapped ({@link #unwrap}); null if it succeeded
+   * @param attempts the sends of the message so far, this one included
+   * @param elapsedMillis since the message's retry budget started
+   * @param policy the lane's retry policy
+   * @param pipelineRetries false when the sink retries by itself (the lane then never retries)
+   * @param closing whether the forwarder is closing (no retry, no failover)
+   * @param hasBackup whether the message's route has a failover sink
+   * @return the verdict
+   */
+  static Verdict of(boolean current, Throwable error, int attempts, long elapsedMillis,
+      RetryPolicy policy, boolean pipelineRetries, boolean closing, boolean hasBackup) {
+    if (!current) {
+      return STALE;
+    }
+    if (error == null) {
+      return DONE;
+    }
+    if (pipelineRetries && !closing && !(error instanceof PermanentForwardingException)
+        && attempts < policy.maxAttempts() && elapsedMillis < policy.maxElapsed().toMillis()) {
+      return RETRY;
+    }
+    return hasBackup && !closing ? FAIL_OVER : DEAD_LETTER;
+  }
+
+  /** The failure inside the wrappers a future adds. */
+  static Throwable unwrap(Throwable t) {
+    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+}
