@@ -131,11 +131,21 @@ class SinkPolicingTest {
   @DisplayName("futures complete on the forwarder's threads, not on the sink's I/O thread")
   void futuresNeverCompleteOnTheSinksThread() throws Exception {
     var io = java.util.concurrent.Executors.newSingleThreadExecutor(r -> new Thread(r, "sink-io"));
+    // The sink answers only once the continuation below is attached: otherwise the forward could
+    // be complete already, and thenApply would run on this thread (a race, not the engine's thread).
+    var attached = new java.util.concurrent.CountDownLatch(1);
     try (Forwarder f = Forwarder.builder()
-        .route(sink("async", m -> CompletableFuture.runAsync(() -> { }, io)))
+        .route(sink("async", m -> CompletableFuture.runAsync(() -> {
+          try {
+            attached.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }, io)))
         .build()) {
       CompletableFuture<String> thread = f.forward(Fixtures.publish(1, 1))
           .thenApply(r -> Thread.currentThread().getName());
+      attached.countDown();
       assertThat(thread.get(10, TimeUnit.SECONDS)).startsWith("iot-forwarder-async-");
     } finally {
       io.shutdownNow();

@@ -19,7 +19,7 @@ import dev.iotforwarder.cmq.CmqReceiver;
 import dev.iotforwarder.cmq.CmqSigner;
 import dev.iotforwarder.cmq.CmqSink;
 import dev.iotforwarder.reliability.logging.LogCapture;
-import dev.iotforwarder.spi.MicroBatcher;
+import dev.iotforwarder.spi.BatchLimits;
 import dev.iotforwarder.testing.FlakySink;
 import dev.iotforwarder.testing.RecordingSink;
 import dev.iotforwarder.testkit.LocalCmq;
@@ -100,7 +100,7 @@ class BuilderArgumentsTest {
   }
 
   @Test
-  @DisplayName("LaneOptions, RetryPolicy, EnvelopeCodec, DeviceMessage, MicroBatcher, SpoolOptions and FlakySink builders list every bad setting")
+  @DisplayName("LaneOptions, RetryPolicy, EnvelopeCodec, DeviceMessage, BatchLimits, SpoolOptions and FlakySink builders list every bad setting")
   void coreBuilders() {
     listsEvery(() -> LaneOptions.builder().maxMessages(0).maxBytes(0).maxInFlight(0).threads(0)
             .publishOverflow(null).statusOverflow(null).blockTimeout(Duration.ofMillis(-1))
@@ -115,9 +115,8 @@ class BuilderArgumentsTest {
     listsEvery(() -> DeviceMessage.builder().msgType(null).event(null).topic(null).seq(-1).deviceId(null)
             .productName("").deviceName(null).payload(null).build(),
         "msgType", "event", "topic", "seq", "deviceId", "productName", "deviceName", "payload");
-    listsEvery(() -> MicroBatcher.<String, String>builder().name(" ").maxCount(0).maxBytes(0)
-            .maxLinger(Duration.ofDays(-1)).dispatcher(null).build(),
-        "name", "maxCount", "maxBytes", "maxLinger", "dispatcher");
+    listsEvery(() -> new BatchLimits(0, 0, Duration.ofDays(-1), 0),
+        "maxCount", "maxBytes", "linger", "maxInFlight");
     listsEvery(() -> SpoolOptions.builder().fsyncEvery(Duration.ZERO).segmentBytes(10).maxDiskBytes(5)
             .fullPolicy(null).blockTimeout(Duration.ofSeconds(-1)).build(),
         "fsyncInterval", "segmentBytes", "maxDiskBytes", "fullPolicy", "blockTimeout");
