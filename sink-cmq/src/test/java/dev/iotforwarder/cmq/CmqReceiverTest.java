@@ -226,7 +226,7 @@ class CmqReceiverTest {
     assertThatThrownBy(() -> CmqReceiver.builder().batchSize(17).pollingWait(Duration.ofSeconds(31)).pollers(0).build())
         .hasMessageContaining("queue was null")
         .hasMessageContaining("handler was null")
-        .hasMessageContaining("endpoint was null")
+        .hasMessageContaining("client was null but is required")
         .hasMessageContaining("batchSize was 17")
         .hasMessageContaining("pollingWait was PT31S")
         .hasMessageContaining("pollers was 0");
