@@ -7,6 +7,7 @@ import dev.iotforwarder.DeviceMessage;
 import dev.iotforwarder.ForwardResult;
 import dev.iotforwarder.Forwarder;
 import dev.iotforwarder.ckafka.CkafkaSink;
+import dev.iotforwarder.cmq.CmqClient;
 import dev.iotforwarder.cmq.CmqCredentials;
 import dev.iotforwarder.cmq.CmqEndpoint;
 import dev.iotforwarder.cmq.CmqReceiver;
@@ -82,16 +83,16 @@ class ConsumerExampleTest {
   @Test
   @DisplayName("reads every message from a CMQ queue and deletes each once handled")
   void readsCmq() throws Exception {
-    try (LocalCmq cmq = LocalCmq.start()) {
+    try (LocalCmq cmq = LocalCmq.start();
+        CmqClient client = CmqClient.builder().endpoint(CmqEndpoint.of(cmq.url()))
+            .credentials(CmqCredentials.of(cmq.secretId(), cmq.secretKey())).build()) {
       cmq.createQueue("alarms");
-      CmqEndpoint endpoint = CmqEndpoint.of(cmq.url());
-      CmqCredentials credentials = CmqCredentials.of(cmq.secretId(), cmq.secretKey());
       List<DeviceMessage> sent = messages(4, 10);
-      forwardAll(CmqSink.builder().endpoint(endpoint).credentials(credentials).queue("alarms").build(), sent);
+      forwardAll(CmqSink.builder().client(client).queue("alarms").build(), sent);
 
       BlockingQueue<DeviceMessage> got = new LinkedBlockingQueue<>();
       List<DeviceMessage> received = new ArrayList<>();
-      CmqReceiver receiver = ConsumerExample.receiveCmq(endpoint, credentials, "alarms", got::add);
+      CmqReceiver receiver = ConsumerExample.receiveCmq(client, "alarms", got::add);
       try (receiver) {
         for (int i = 0; i < sent.size(); i++) {
           DeviceMessage m = got.poll(30, TimeUnit.SECONDS);

@@ -6,6 +6,7 @@ import dev.iotforwarder.PermanentForwardingException;
 import dev.iotforwarder.RetriableForwardingException;
 import dev.iotforwarder.cmq.internal.BatchKeys;
 import dev.iotforwarder.cmq.internal.BatchSender;
+import dev.iotforwarder.cmq.internal.Destination;
 import dev.iotforwarder.internal.shared.Problems;
 import dev.iotforwarder.spi.BatchLimits;
 import dev.iotforwarder.spi.BatchResult;
@@ -73,27 +74,17 @@ public final class CmqSink implements BatchSink {
   public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
   private final String name;
-  private final CmqClient client;
-  private final String queue;
-  private final String topic;
-  private final int delaySeconds;
-  private final Function<DeviceMessage, List<String>> msgTags;
-  private final Function<DeviceMessage, String> routingKey;
+  private final Destination destination;
   private final BatchLimits limits;
   private final Duration closeTimeout;
   private final BatchSender sender;
 
   private CmqSink(Builder b) {
-    this.client = b.client;
-    this.queue = b.queue;
-    this.topic = b.topic;
-    this.name = b.name != null ? b.name : "cmq-" + (queue != null ? queue : topic);
-    this.delaySeconds = b.delaySeconds;
-    this.msgTags = b.msgTags;
-    this.routingKey = b.routingKey;
+    this.name = b.name != null ? b.name : "cmq-" + (b.queue != null ? b.queue : b.topic);
+    this.destination = new Destination(b.client, b.queue, b.topic, b.delaySeconds, b.msgTags, b.routingKey);
     this.limits = new BatchLimits(b.maxBatchCount, b.maxBatchBytes, b.linger, b.maxInFlight);
     this.closeTimeout = b.closeTimeout;
-    this.sender = new BatchSender(name, this::keyOf, b.codec, b.maxMessageBytes, limits, this::request);
+    this.sender = new BatchSender(name, destination, b.codec, b.maxMessageBytes, limits);
   }
 
   /**
@@ -150,22 +141,10 @@ public final class CmqSink implements BatchSink {
   @Override
   public Object batchKey(DeviceMessage message) {
     try {
-      return keyOf(message);
+      return destination.keyOf(message);
     } catch (RuntimeException e) {
       return new BatchKeys.Unkeyable();
     }
-  }
-
-  private Object keyOf(DeviceMessage m) {
-    return queue != null ? BatchKeys.QUEUE : BatchKeys.topicKey(m, msgTags, routingKey);
-  }
-
-  private CompletableFuture<?> request(Object key, List<String> bodies) {
-    if (queue != null) {
-      return client.batchSendMessage(queue, bodies, delaySeconds);
-    }
-    BatchKeys.TopicKey k = (BatchKeys.TopicKey) key;
-    return client.batchPublishMessage(topic, bodies, k.tags(), k.routingKey());
   }
 
   /**
@@ -254,8 +233,7 @@ public final class CmqSink implements BatchSink {
 
   @Override
   public String toString() {
-    return "CmqSink[name=" + name + ", " + (queue != null ? "queue=" + queue : "topic=" + topic)
-        + ", endpoint=" + client.endpoint() + "]";
+    return "CmqSink[name=" + name + ", " + destination + "]";
   }
 
   /**
@@ -362,7 +340,7 @@ public final class CmqSink implements BatchSink {
     }
 
     /**
-     * The most messages per request. Default: 16, the CMQ maximum.
+     * The most messages per request ({@link BatchLimits#maxCount()}). Default: 16, the CMQ maximum.
      *
      * @param maxBatchCount 1 to 16
      * @return this builder
@@ -373,8 +351,8 @@ public final class CmqSink implements BatchSink {
     }
 
     /**
-     * The most envelope bytes per request. Default: 64 KiB (the legacy batch limit; TDMQ allows 1
-     * MiB). Batches the server still finds too large are split.
+     * The most envelope bytes per request ({@link BatchLimits#maxBytes()}). Default: 64 KiB (the
+     * legacy batch limit; TDMQ allows 1 MiB). Requests the server still finds too large are split.
      *
      * @param maxBatchBytes 1 KiB to 1 MiB
      * @return this builder
@@ -397,7 +375,7 @@ public final class CmqSink implements BatchSink {
     }
 
     /**
-     * How long a batch waits to fill. Default: 5 ms.
+     * How long the lane lets a batch wait to fill ({@link BatchLimits#linger()}). Default: 5 ms.
      *
      * @param linger 0 to 10 s
      * @return this builder
@@ -408,7 +386,8 @@ public final class CmqSink implements BatchSink {
     }
 
     /**
-     * The most requests in flight at once. Default: {@value CmqSink#DEFAULT_MAX_IN_FLIGHT}.
+     * The most batches the lane keeps in flight to this sink at once ({@link
+     * BatchLimits#maxInFlight()}). Default: {@value CmqSink#DEFAULT_MAX_IN_FLIGHT}.
      *
      * @param maxInFlight 1 to 256
      * @return this builder

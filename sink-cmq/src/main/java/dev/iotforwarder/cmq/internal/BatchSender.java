@@ -23,8 +23,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BiFunction;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,11 +47,10 @@ public final class BatchSender {
   private static final int UNHEALTHY_AFTER = 3;
 
   private final String name;
-  private final Function<DeviceMessage, Object> keyOf;
+  private final Destination destination;
   private final EnvelopeCodec codec;
   private final int maxMessageBytes;
   private final BatchLimits limits;
-  private final BiFunction<Object, List<String>, CompletableFuture<?>> request;
   private final SinkFailures failures;
 
   private final Set<CompletableFuture<?>> requestsInFlight = ConcurrentHashMap.newKeySet();
@@ -67,20 +64,18 @@ public final class BatchSender {
    * A sender.
    *
    * @param name the sink's name
-   * @param keyOf a message's batch key; may throw, which fails the message permanently
+   * @param destination the queue or topic: batch keys and requests
    * @param codec encodes envelopes
    * @param maxMessageBytes the largest envelope sent
    * @param limits the count and byte limits of one request
-   * @param request sends one request: the key of its messages and their envelopes
    */
-  public BatchSender(String name, Function<DeviceMessage, Object> keyOf, EnvelopeCodec codec, int maxMessageBytes,
-      BatchLimits limits, BiFunction<Object, List<String>, CompletableFuture<?>> request) {
+  public BatchSender(String name, Destination destination, EnvelopeCodec codec, int maxMessageBytes,
+      BatchLimits limits) {
     this.name = name;
-    this.keyOf = keyOf;
+    this.destination = destination;
     this.codec = codec;
     this.maxMessageBytes = maxMessageBytes;
     this.limits = limits;
-    this.request = request;
     this.failures = new SinkFailures(name);
   }
 
@@ -116,7 +111,7 @@ public final class BatchSender {
       Object key;
       byte[] envelope;
       try {
-        key = keyOf.apply(m);
+        key = destination.keyOf(m);
         envelope = codec.encode(m);
       } catch (RuntimeException e) {
         outcome.fail(i, failures.unprepared(m, e));
@@ -169,7 +164,7 @@ public final class BatchSender {
     }
     CompletableFuture<?> call;
     try {
-      call = request.apply(key, partBodies);
+      call = destination.send(key, partBodies);
     } catch (RuntimeException e) {
       call = CompletableFuture.failedFuture(e);
     }
