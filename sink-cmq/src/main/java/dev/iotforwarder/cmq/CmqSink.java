@@ -155,6 +155,7 @@ public final class CmqSink implements BatchSink {
    * @param batch the messages, not empty
    * @return a future of one outcome per message; see the class comment for the failures
    * @throws IllegalArgumentException if the batch is empty
+   * @throws NullPointerException if the batch is or holds {@code null}
    */
   @Override
   public CompletableFuture<BatchResult> sendBatch(List<DeviceMessage> batch) {

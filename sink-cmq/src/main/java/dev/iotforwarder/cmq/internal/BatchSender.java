@@ -40,7 +40,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe, without a lock: {@code send} runs on the callers' threads, reply mapping on the
  * HTTP client's; they share only the concurrent sets of requests and batches in flight, the atomic
- * counters and the volatile {@code closed} flag. Nothing is ever queued here.
+ * counters and the volatile {@code closed} flag. Nothing is ever queued here. {@link #close(Duration)}
+ * runs on the closing thread and blocks it up to its timeout; a reply that arrives while it runs
+ * still settles its messages, and halves of a split are not sent once it has begun.
  */
 public final class BatchSender {
   private static final Logger log = LoggerFactory.getLogger("dev.iotforwarder.cmq.CmqSink");
@@ -85,12 +87,16 @@ public final class BatchSender {
    * @param batch the messages, not empty
    * @return a future of one outcome per message
    * @throws IllegalArgumentException if the batch is empty
+   * @throws NullPointerException if the batch is or holds {@code null}
    */
   public CompletableFuture<BatchResult> send(List<DeviceMessage> batch) {
     Objects.requireNonNull(batch, "batch == null");
     int n = batch.size();
     if (n == 0) {
       throw new IllegalArgumentException("batch was empty but must hold at least one message");
+    }
+    for (int i = 0; i < n; i++) {
+      Objects.requireNonNull(batch.get(i), "batch holds null");
     }
     BatchOutcome outcome = new BatchOutcome(n);
     CompletableFuture<BatchResult> result = outcome.result();
@@ -104,10 +110,10 @@ public final class BatchSender {
     }
     batchesInFlight.add(result);
     result.whenComplete((r, e) -> batchesInFlight.remove(result));
-    String[] bodies = new String[n];
+    Envelopes envelopes = new Envelopes(n);
     Map<Object, List<Integer>> groups = new LinkedHashMap<>(2);
     for (int i = 0; i < n; i++) {
-      DeviceMessage m = Objects.requireNonNull(batch.get(i), "batch holds null");
+      DeviceMessage m = batch.get(i);
       Object key;
       byte[] envelope;
       try {
@@ -121,30 +127,31 @@ public final class BatchSender {
         outcome.fail(i, failures.overMaxMessageBytes(m, envelope.length, maxMessageBytes));
         continue;
       }
-      bodies[i] = new String(envelope, StandardCharsets.UTF_8);
+      envelopes.bodies[i] = new String(envelope, StandardCharsets.UTF_8);
+      envelopes.bytes[i] = envelope.length;
       groups.computeIfAbsent(key, k -> new ArrayList<>(n)).add(i);
     }
     for (Map.Entry<Object, List<Integer>> g : groups.entrySet()) {
-      sendGroup(outcome, g.getKey(), g.getValue(), bodies);
+      sendGroup(outcome, g.getKey(), g.getValue(), envelopes);
     }
     outcome.partDone();
     return result;
   }
 
   /** Sends one key's messages in requests within the count and byte limits, in order. */
-  private void sendGroup(BatchOutcome outcome, Object key, List<Integer> indexes, String[] bodies) {
+  private void sendGroup(BatchOutcome outcome, Object key, List<Integer> indexes, Envelopes envelopes) {
     int from = 0;
     long bytes = 0;
     for (int j = 0; j < indexes.size(); j++) {
-      int size = bodies[indexes.get(j)].length();
+      int size = envelopes.bytes[indexes.get(j)];
       if (j - from == limits.maxCount() || (j > from && bytes + size > limits.maxBytes())) {
-        sendPart(outcome, key, toArray(indexes, from, j), bodies);
+        sendPart(outcome, key, toArray(indexes, from, j), envelopes);
         from = j;
         bytes = 0;
       }
       bytes += size;
     }
-    sendPart(outcome, key, toArray(indexes, from, indexes.size()), bodies);
+    sendPart(outcome, key, toArray(indexes, from, indexes.size()), envelopes);
   }
 
   private static int[] toArray(List<Integer> list, int from, int to) {
@@ -156,11 +163,11 @@ public final class BatchSender {
   }
 
   /** Sends one request with the messages at {@code idx}; its reply settles their outcomes. */
-  private void sendPart(BatchOutcome outcome, Object key, int[] idx, String[] bodies) {
+  private void sendPart(BatchOutcome outcome, Object key, int[] idx, Envelopes envelopes) {
     outcome.openParts(1);
     List<String> partBodies = new ArrayList<>(idx.length);
     for (int i : idx) {
-      partBodies.add(bodies[i]);
+      partBodies.add(envelopes.bodies[i]);
     }
     CompletableFuture<?> call;
     try {
@@ -180,7 +187,7 @@ public final class BatchSender {
         if (error == null) {
           consecutiveFailures.set(0);
         } else {
-          failed(outcome, key, idx, bodies, unwrap(error));
+          failed(outcome, key, idx, envelopes, unwrap(error));
         }
       } finally {
         outcome.partDone();
@@ -189,18 +196,18 @@ public final class BatchSender {
   }
 
   /** Maps a failed request to its messages' outcomes, or splits it and sends the halves. */
-  private void failed(BatchOutcome outcome, Object key, int[] idx, String[] bodies, Throwable error) {
+  private void failed(BatchOutcome outcome, Object key, int[] idx, Envelopes envelopes, Throwable error) {
     int n = idx.length;
     if (error instanceof CmqException ce && (ce.isBatchTooLarge() || ce.isMessageTooLarge())) {
       if (n == 1) {
-        outcome.fail(idx[0], failures.tooLargeForServer(bodies[idx[0]].length(), ce));
+        outcome.fail(idx[0], failures.tooLargeForServer(envelopes.bytes[idx[0]], ce));
       } else if (closed) {
         outcome.failAll(idx, failures.closedBeforeSent());
       } else {
         splits.incrementAndGet();
         log.debug("CmqSink '{}': batch of {} messages too large (code {}), sending it in halves", name, n, ce.code());
-        sendPart(outcome, key, Arrays.copyOfRange(idx, 0, n / 2), bodies);
-        sendPart(outcome, key, Arrays.copyOfRange(idx, n / 2, n), bodies);
+        sendPart(outcome, key, Arrays.copyOfRange(idx, 0, n / 2), envelopes);
+        sendPart(outcome, key, Arrays.copyOfRange(idx, n / 2, n), envelopes);
       }
       return;
     }
@@ -208,6 +215,17 @@ public final class BatchSender {
     RuntimeException failure = failures.ofRequest(error, closed);
     log.debug("CmqSink '{}': batch of {} failed: {}", name, n, failure.getMessage());
     outcome.failAll(idx, failure);
+  }
+
+  /** The batch's envelopes as request bodies, and their sizes in bytes; by index, null if not sent. */
+  private static final class Envelopes {
+    final String[] bodies;
+    final int[] bytes;
+
+    Envelopes(int n) {
+      bodies = new String[n];
+      bytes = new int[n];
+    }
   }
 
   private static Throwable unwrap(Throwable t) {
