@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.iotforwarder.DeviceMessage;
+import dev.iotforwarder.EnvelopeCodec;
 import dev.iotforwarder.ForwardResult;
 import dev.iotforwarder.Forwarder;
 import dev.iotforwarder.ckafka.CkafkaSink;
@@ -89,6 +90,11 @@ class ConsumerExampleTest {
       cmq.createQueue("alarms");
       List<DeviceMessage> sent = messages(4, 10);
       forwardAll(CmqSink.builder().client(client).queue("alarms").build(), sent);
+      // The queue's order: a device's messages in order (the forwarder keeps one per device in flight);
+      // across devices, the order in which concurrent requests were stored.
+      List<DeviceMessage> queued = cmq.bodies("alarms").stream()
+          .map(body -> EnvelopeCodec.standard().decode(body.getBytes(StandardCharsets.UTF_8))).toList();
+      assertThat(queued).containsExactlyInAnyOrderElementsOf(sent);
 
       BlockingQueue<DeviceMessage> got = new LinkedBlockingQueue<>();
       List<DeviceMessage> received = new ArrayList<>();
@@ -100,7 +106,12 @@ class ConsumerExampleTest {
           received.add(m);
         }
       }
-      assertThat(received).containsExactlyElementsOf(sent);
+      assertThat(received).as("handled in queue order").containsExactlyElementsOf(queued);
+      for (int d = 0; d < 4; d++) {
+        String name = "d" + d;
+        assertThat(received.stream().filter(m -> m.deviceName().equals(name)).map(DeviceMessage::seq).toList())
+            .isSorted();
+      }
       assertThat(receiver.deletedCount()).isEqualTo(sent.size());
       assertThat(cmq.depth("alarms")).isZero();
     }

@@ -194,6 +194,7 @@ class ShutdownUnderLoadTest {
       assertThat(sampler.failures()).as("stats balanced in every snapshot").isEmpty();
       assertThat(afterClose.get()).as("forward() calls made after close() returned").isPositive();
       assertThat(afterCloseNotFailed.get()).as("forward() after close() returned a future not already failed").isZero();
+      cmqClient.close(); // the host's: after the forwarder closed its sinks, before counting threads
       Await.until("no iot-forwarder thread left", Duration.ofSeconds(15), () -> Threads.library().isEmpty());
       assertThat(dlq.isClosed()).as("the dead-letter sink was closed").isTrue();
       System.out.printf("[shutdown] round %d: %d forwarded (%d after close), %d delivered to all their sinks, %d dead"

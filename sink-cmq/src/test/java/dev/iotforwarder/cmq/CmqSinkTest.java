@@ -175,6 +175,47 @@ class CmqSinkTest {
   }
 
   @Test
+  @DisplayName("sendBatch from several threads at once: every batch is one request, every message stored")
+  void concurrentBatches() throws Exception {
+    wm.stubFor(post("/").willReturn(okJson(OK_BATCH)));
+    CmqSink sink = build(queueSink());
+    int threads = 6;
+    int batchesEach = 10;
+    List<CompletableFuture<BatchResult>> results = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    List<Thread> senders = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int id = t;
+      Thread sender = new Thread(() -> {
+        try {
+          go.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+        for (int b = 0; b < batchesEach; b++) {
+          results.add(sink.sendBatch(List.of(msg("t" + id, 3L * b), msg("t" + id, 3L * b + 1),
+              msg("t" + id, 3L * b + 2))));
+        }
+      });
+      senders.add(sender);
+      sender.start();
+    }
+    go.countDown();
+    for (Thread t : senders) {
+      t.join(30_000);
+    }
+    sink.flush().get(10, TimeUnit.SECONDS);
+    assertThat(results).hasSize(threads * batchesEach).allSatisfy(f -> {
+      assertThat(f).isCompleted();
+      assertThat(f.join().allSucceeded()).isTrue();
+    });
+    List<Map<String, String>> sent = sent();
+    assertThat(sent).hasSize(threads * batchesEach).allSatisfy(p -> assertThat(bodyCount(p)).isEqualTo(3));
+    assertThat(sink.requestCount()).isEqualTo(threads * batchesEach);
+  }
+
+  @Test
   @DisplayName("topic mode: tags and routing keys per message, never mixed in one batch")
   void topicMode() throws Exception {
     wm.stubFor(post("/").willReturn(okJson(OK_BATCH)));
