@@ -2,6 +2,7 @@ package com.example;
 
 import dev.iotforwarder.DeviceMessage;
 import dev.iotforwarder.ckafka.DeviceMessageDeserializer;
+import dev.iotforwarder.cmq.CmqClient;
 import dev.iotforwarder.cmq.CmqCredentials;
 import dev.iotforwarder.cmq.CmqEndpoint;
 import dev.iotforwarder.cmq.CmqReceiver;
@@ -32,7 +33,8 @@ public final class ConsumerExample {
     kafka.put("sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required"
         + " username=\"ckafka-abc123#backend\" password=\"" + System.getenv("CKAFKA_PASSWORD") + "\";");
     CmqCredentials credentials = CmqCredentials.of(System.getenv("CMQ_SECRET_ID"), System.getenv("CMQ_SECRET_KEY"));
-    try (CmqReceiver alarms = receiveCmq(CmqEndpoint.tdmqPublic("gz"), credentials, "alarms",
+    try (CmqClient cmq = CmqClient.builder().endpoint(CmqEndpoint.tdmqPublic("gz")).credentials(credentials).build();
+        CmqReceiver alarms = receiveCmq(cmq, "alarms",
         m -> System.out.println("alarm from " + m.deviceKey() + ": " + new String(m.payload(), StandardCharsets.UTF_8)))) {
       consumeKafka(kafka, "device-telemetry",
           m -> System.out.println(m.deviceKey() + " seq " + m.seq() + ": " + new String(m.payload(), StandardCharsets.UTF_8)),
@@ -66,13 +68,12 @@ public final class ConsumerExample {
 
   /**
    * Starts reading a CMQ queue: each message is decoded, handed to the handler, and deleted from the
-   * queue only once the handler returned (if it throws, CMQ delivers the message again later).
+   * queue only once the handler returned (if it throws, CMQ delivers the message again later). The
+   * receiver uses the client and never closes it: close the client after the receiver.
    */
-  static CmqReceiver receiveCmq(CmqEndpoint endpoint, CmqCredentials credentials, String queue,
-      Consumer<DeviceMessage> handler) {
+  static CmqReceiver receiveCmq(CmqClient client, String queue, Consumer<DeviceMessage> handler) {
     return CmqReceiver.builder()
-        .endpoint(endpoint)
-        .credentials(credentials)
+        .client(client)
         .queue(queue)
         .handler((message, raw) -> handler.accept(message))
         .build()

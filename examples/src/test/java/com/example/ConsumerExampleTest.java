@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.iotforwarder.DeviceMessage;
+import dev.iotforwarder.EnvelopeCodec;
 import dev.iotforwarder.ForwardResult;
 import dev.iotforwarder.Forwarder;
 import dev.iotforwarder.ckafka.CkafkaSink;
+import dev.iotforwarder.cmq.CmqClient;
 import dev.iotforwarder.cmq.CmqCredentials;
 import dev.iotforwarder.cmq.CmqEndpoint;
 import dev.iotforwarder.cmq.CmqReceiver;
@@ -82,16 +84,21 @@ class ConsumerExampleTest {
   @Test
   @DisplayName("reads every message from a CMQ queue and deletes each once handled")
   void readsCmq() throws Exception {
-    try (LocalCmq cmq = LocalCmq.start()) {
+    try (LocalCmq cmq = LocalCmq.start();
+        CmqClient client = CmqClient.builder().endpoint(CmqEndpoint.of(cmq.url()))
+            .credentials(CmqCredentials.of(cmq.secretId(), cmq.secretKey())).build()) {
       cmq.createQueue("alarms");
-      CmqEndpoint endpoint = CmqEndpoint.of(cmq.url());
-      CmqCredentials credentials = CmqCredentials.of(cmq.secretId(), cmq.secretKey());
       List<DeviceMessage> sent = messages(4, 10);
-      forwardAll(CmqSink.builder().endpoint(endpoint).credentials(credentials).queue("alarms").build(), sent);
+      forwardAll(CmqSink.builder().client(client).queue("alarms").build(), sent);
+      // The queue's order: a device's messages in order (the forwarder keeps one per device in flight);
+      // across devices, the order in which concurrent requests were stored.
+      List<DeviceMessage> queued = cmq.bodies("alarms").stream()
+          .map(body -> EnvelopeCodec.standard().decode(body.getBytes(StandardCharsets.UTF_8))).toList();
+      assertThat(queued).containsExactlyInAnyOrderElementsOf(sent);
 
       BlockingQueue<DeviceMessage> got = new LinkedBlockingQueue<>();
       List<DeviceMessage> received = new ArrayList<>();
-      CmqReceiver receiver = ConsumerExample.receiveCmq(endpoint, credentials, "alarms", got::add);
+      CmqReceiver receiver = ConsumerExample.receiveCmq(client, "alarms", got::add);
       try (receiver) {
         for (int i = 0; i < sent.size(); i++) {
           DeviceMessage m = got.poll(30, TimeUnit.SECONDS);
@@ -99,7 +106,12 @@ class ConsumerExampleTest {
           received.add(m);
         }
       }
-      assertThat(received).containsExactlyElementsOf(sent);
+      assertThat(received).as("handled in queue order").containsExactlyElementsOf(queued);
+      for (int d = 0; d < 4; d++) {
+        String name = "d" + d;
+        assertThat(received.stream().filter(m -> m.deviceName().equals(name)).map(DeviceMessage::seq).toList())
+            .isSorted();
+      }
       assertThat(receiver.deletedCount()).isEqualTo(sent.size());
       assertThat(cmq.depth("alarms")).isZero();
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iotforwarder.DeviceMessage;
 import dev.iotforwarder.Forwarder;
 import dev.iotforwarder.SinkStats;
+import dev.iotforwarder.cmq.CmqClient;
 import dev.iotforwarder.cmq.CmqCredentials;
 import dev.iotforwarder.cmq.CmqEndpoint;
 import dev.iotforwarder.cmq.CmqSigner;
@@ -124,26 +125,27 @@ final class CmqScenario {
   /** CmqSink through a Forwarder; returns {msg/s, requests/s}. */
   private double[] sink(LocalCmq cmq, CmqEndpoint endpoint, CmqCredentials credentials, int n)
       throws Exception {
-    CmqSink sink = CmqSink.builder().name("cmq").endpoint(endpoint).credentials(credentials)
-        .queue(SINK_QUEUE).build();
     long before = cmq.storedCount(SINK_QUEUE);
     double seconds;
     long requests;
     SinkStats stats;
-    try (Forwarder f = Forwarder.builder().route(sink).build()) {
-      f.forward(pool[0]).get(30, TimeUnit.SECONDS);
-      long requestsBefore = sink.requestCount();
-      long t0 = System.nanoTime();
-      for (int i = 0; i < n; i++) {
-        f.forward(pool[i % pool.length]);
+    try (CmqClient client = CmqClient.builder().endpoint(endpoint).credentials(credentials).build()) {
+      CmqSink sink = CmqSink.builder().name("cmq").client(client).queue(SINK_QUEUE).build();
+      try (Forwarder f = Forwarder.builder().route(sink).build()) {
+        f.forward(pool[0]).get(30, TimeUnit.SECONDS);
+        long requestsBefore = sink.requestCount();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+          f.forward(pool[i % pool.length]);
+        }
+        if (!f.flush(Duration.ofMinutes(5))) {
+          throw new IllegalStateException("CmqSink flush timed out");
+        }
+        long t1 = System.nanoTime();
+        seconds = (t1 - t0) / 1e9;
+        requests = sink.requestCount() - requestsBefore;
+        stats = f.stats().sink("cmq");
       }
-      if (!f.flush(Duration.ofMinutes(5))) {
-        throw new IllegalStateException("CmqSink flush timed out");
-      }
-      long t1 = System.nanoTime();
-      seconds = (t1 - t0) / 1e9;
-      requests = sink.requestCount() - requestsBefore;
-      stats = f.stats().sink("cmq");
     }
     long stored = cmq.storedCount(SINK_QUEUE) - before;
     if (stats.succeeded() != n + 1 || stored != n + 1) {

@@ -137,20 +137,21 @@ class BuilderArgumentsTest {
         "writeTimeout", "maxRequests");
     listsEvery(() -> CmqSigner.builder(null).signatureMethod(null).clock(null).nonceSource(null).build(),
         "credentials", "signatureMethod", "clock", "nonceSource");
-    listsEvery(() -> CmqSink.builder().name(" ").queue("q").topic("t").credentials(creds).delaySeconds(-1)
+    listsEvery(() -> CmqSink.builder().name(" ").queue("q").topic("t").delaySeconds(-1)
             .maxBatchCount(17).maxBatchBytes(1).maxMessageBytes(0).linger(null).maxInFlight(0)
-            .maxPendingMessages(0).closeTimeout(Duration.ofMillis(-1)).codec(null).build(),
-        "name", "queue and topic were both set", "endpoint", "delaySeconds", "maxBatchCount",
-        "maxBatchBytes", "maxMessageBytes", "linger", "maxInFlight", "maxPendingMessages", "closeTimeout",
-        "codec");
-    listsEvery(() -> CmqReceiver.builder().credentials(creds).codec(null).batchSize(0)
+            .closeTimeout(Duration.ofMillis(-1)).codec(null).build(),
+        "name", "queue and topic were both set", "client", "delaySeconds", "maxBatchCount",
+        "maxBatchBytes", "maxMessageBytes", "linger", "maxInFlight", "closeTimeout", "codec");
+    listsEvery(() -> CmqReceiver.builder().codec(null).batchSize(0)
             .pollingWait(Duration.ofSeconds(31)).pollers(0).deleteRetries(11).maxBackoff(Duration.ofMillis(1))
             .closeTimeout(null).build(),
-        "queue", "handler", "endpoint", "codec", "batchSize", "pollingWait", "pollers", "deleteRetries",
+        "queue", "handler", "client", "codec", "batchSize", "pollingWait", "pollers", "deleteRetries",
         "maxBackoff", "closeTimeout");
-    listsEvery(() -> CmqSink.builder().queue("q").endpoint(CmqEndpoint.of("http://127.0.0.1:1")).credentials(creds)
-            .msgTags(CmqSink.tagByMsgType()).build(),
-        "msgTags and routingKey are for topic mode");
+    try (CmqClient client = CmqClient.builder().endpoint(CmqEndpoint.of("http://127.0.0.1:1")).credentials(creds)
+        .build()) {
+      listsEvery(() -> CmqSink.builder().queue("q").client(client).msgTags(CmqSink.tagByMsgType()).build(),
+          "msgTags and routingKey are for topic mode");
+    }
   }
 
   @Test

@@ -66,11 +66,14 @@ class SecretsTest {
       configs.add(good);
       configs.add(CmqSigner.of(good));
       configs.add(endpoint);
-      try (CmqSink sink = CmqSink.builder().endpoint(endpoint).credentials(good).queue("q").linger(Duration.ZERO).build();
-           CmqSink bad = CmqSink.builder().name("cmq-bad").endpoint(endpoint).credentials(unknownToServer).queue("q")
-               .linger(Duration.ZERO).build();
-           CmqSink down = CmqSink.builder().name("cmq-down").endpoint(CmqEndpoint.of("http://127.0.0.1:9"))
-               .credentials(good).queue("q").linger(Duration.ZERO).build()) {
+      try (CmqClient goodClient = CmqClient.builder().endpoint(endpoint).credentials(good).build();
+           CmqClient badClient = CmqClient.builder().endpoint(endpoint).credentials(unknownToServer).build();
+           CmqClient downClient = CmqClient.builder().endpoint(CmqEndpoint.of("http://127.0.0.1:9")).credentials(good)
+               .build();
+           CmqSink sink = CmqSink.builder().client(goodClient).queue("q").linger(Duration.ZERO).build();
+           CmqSink bad = CmqSink.builder().name("cmq-bad").client(badClient).queue("q").linger(Duration.ZERO).build();
+           CmqSink down = CmqSink.builder().name("cmq-down").client(downClient).queue("q").linger(Duration.ZERO)
+               .build()) {
         configs.add(sink);
         configs.add(bad);
         sink.send(Devices.publish(1, 1, 10)).get(10, TimeUnit.SECONDS);
@@ -86,7 +89,8 @@ class SecretsTest {
         scanFailure(client.batchReceiveMessage("q", 16, Duration.ZERO));
         scanFailure(client.batchDeleteMessage("q", List.of("no-such-handle")));
       }
-      try (CmqReceiver receiver = CmqReceiver.builder().endpoint(endpoint).credentials(unknownToServer).queue("q")
+      try (CmqClient receiverClient = CmqClient.builder().endpoint(endpoint).credentials(unknownToServer).build();
+          CmqReceiver receiver = CmqReceiver.builder().client(receiverClient).queue("q")
           .pollingWait(Duration.ofSeconds(1)).maxBackoff(Duration.ofMillis(200)).handler((m, raw) -> { }).build()) {
         configs.add(receiver);
         receiver.start();

@@ -12,6 +12,7 @@ import dev.iotforwarder.OverflowPolicy;
 import dev.iotforwarder.RetryPolicy;
 import dev.iotforwarder.SinkStats;
 import dev.iotforwarder.ckafka.CkafkaSink;
+import dev.iotforwarder.cmq.CmqClient;
 import dev.iotforwarder.cmq.CmqCredentials;
 import dev.iotforwarder.cmq.CmqEndpoint;
 import dev.iotforwarder.cmq.CmqSink;
@@ -99,14 +100,15 @@ class ShutdownUnderLoadTest {
     AtomicLong afterClose = new AtomicLong();
     AtomicLong afterCloseNotFailed = new AtomicLong();
     try (LocalCmq cmq = LocalCmq.builder().credentials(Secrets.CMQ_SECRET_ID, Secrets.CMQ_SECRET_KEY)
-        .requestLogCapacity(0).start().createQueue("q")) {
+        .requestLogCapacity(0).start().createQueue("q");
+        CmqClient cmqClient = CmqClient.builder().endpoint(CmqEndpoint.of(cmq.url()))
+            .credentials(CmqCredentials.of(Secrets.CMQ_SECRET_ID, Secrets.CMQ_SECRET_KEY, Secrets.STS_TOKEN)).build()) {
       cmq.faultRate(0.5, round, List.of("BatchSendMessage"), Fault.httpStatus(500), Fault.httpStatus(503),
           Fault.httpStatus(502), Fault.delay(Duration.ofMillis(300)), Fault.delay(Duration.ofSeconds(3)),
           Fault.drop());
       FlakySink flaky = FlakySink.builder("flaky").retriableFailureRate(0.6)
           .latency(Duration.ofMillis(1), Duration.ofMillis(40)).seed(round).build();
-      CmqSink cmqSink = CmqSink.builder().name("cmq").endpoint(CmqEndpoint.of(cmq.url()))
-          .credentials(CmqCredentials.of(Secrets.CMQ_SECRET_ID, Secrets.CMQ_SECRET_KEY, Secrets.STS_TOKEN))
+      CmqSink cmqSink = CmqSink.builder().name("cmq").client(cmqClient)
           .queue("q").closeTimeout(Duration.ofSeconds(1)).build();
       StuckSink stuck = new StuckSink();
       CkafkaSink kafka = CkafkaSink.builder().name("kafka-down").bootstrapServers("127.0.0.1:" + freePort())
@@ -192,6 +194,7 @@ class ShutdownUnderLoadTest {
       assertThat(sampler.failures()).as("stats balanced in every snapshot").isEmpty();
       assertThat(afterClose.get()).as("forward() calls made after close() returned").isPositive();
       assertThat(afterCloseNotFailed.get()).as("forward() after close() returned a future not already failed").isZero();
+      cmqClient.close(); // the host's: after the forwarder closed its sinks, before counting threads
       Await.until("no iot-forwarder thread left", Duration.ofSeconds(15), () -> Threads.library().isEmpty());
       assertThat(dlq.isClosed()).as("the dead-letter sink was closed").isTrue();
       System.out.printf("[shutdown] round %d: %d forwarded (%d after close), %d delivered to all their sinks, %d dead"

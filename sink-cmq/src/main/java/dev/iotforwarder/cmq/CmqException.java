@@ -2,6 +2,7 @@ package dev.iotforwarder.cmq;
 
 import dev.iotforwarder.ForwardingException;
 import dev.iotforwarder.cmq.internal.CmqErrors;
+import dev.iotforwarder.cmq.internal.FailureFactory;
 
 /**
  * A failed CMQ request: the server answered with a non-zero {@code code}, or the request failed in
@@ -26,6 +27,19 @@ public final class CmqException extends ForwardingException {
 
   /** The value of {@link #code()}, {@link #moduleCode()} and {@link #httpStatus()} when there is none. */
   public static final int NONE = -1;
+
+  /** How the internal request code makes these exceptions, which it cannot construct itself. */
+  static final FailureFactory FACTORY = new FailureFactory() {
+    @Override
+    public CmqException server(String action, int code, String serverMessage, String requestId, int httpStatus) {
+      return CmqException.server(action, code, serverMessage, requestId, httpStatus);
+    }
+
+    @Override
+    public CmqException transport(String action, String what, int httpStatus, boolean retriable, Throwable cause) {
+      return CmqException.transport(action, what, httpStatus, retriable, cause);
+    }
+  };
 
   private final String action;
   private final int code;

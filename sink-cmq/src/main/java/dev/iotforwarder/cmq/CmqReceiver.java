@@ -2,21 +2,14 @@ package dev.iotforwarder.cmq;
 
 import dev.iotforwarder.DeviceMessage;
 import dev.iotforwarder.EnvelopeCodec;
-import dev.iotforwarder.EnvelopeFormatException;
 import dev.iotforwarder.cmq.internal.NamedThreadFactory;
-import java.nio.charset.StandardCharsets;
+import dev.iotforwarder.cmq.internal.PollLoop;
+import dev.iotforwarder.cmq.internal.ReceiverStats;
+import dev.iotforwarder.internal.shared.Problems;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReferenceArray;
-import okhttp3.OkHttpClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,7 +39,13 @@ import org.slf4j.LoggerFactory;
  * <p>Lifecycle: {@link #start()} starts the pollers; {@link #close()} stops them: a long poll in
  * flight is cancelled, a handler already running finishes (up to {@link
  * Builder#closeTimeout(Duration) closeTimeout}) and the messages handled so far are deleted; the
- * rest of the batch is left for redelivery. Thread-safe.
+ * rest of the batch is left for redelivery. The loop itself is in {@code internal.PollLoop}.
+ *
+ * <p><b>The client is the host's.</b> The receiver never closes the {@link CmqClient} it was built
+ * from; close the client after the receiver.
+ *
+ * <p>Thread-safe: {@link #start()} and {@link #close()} hold the lifecycle lock only to change the
+ * state; close joins the pollers outside it.
  */
 public final class CmqReceiver implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CmqReceiver.class);
@@ -59,8 +58,6 @@ public final class CmqReceiver implements AutoCloseable {
   public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(10);
   /** Default for {@link Builder#deleteRetries(int)}: 3. */
   public static final int DEFAULT_DELETE_RETRIES = 3;
-
-  private static final long INITIAL_BACKOFF_MILLIS = 100;
 
   /**
    * Processes one received message. Runs on a poller thread; may block. Return normally to have the
@@ -79,58 +76,25 @@ public final class CmqReceiver implements AutoCloseable {
   }
 
   private final CmqClient client;
-  private final boolean ownsClient;
   private final String queue;
-  private final Handler handler;
-  private final EnvelopeCodec codec;
-  private final int batchSize;
-  private final Duration pollingWait;
   private final int pollers;
-  private final int deleteRetries;
-  private final long maxBackoffMillis;
   private final Duration closeTimeout;
-  private final boolean deleteUndecodable;
+  private final PollLoop loop;
+  private final ReceiverStats stats;
 
   private final Object lifecycle = new Object();
-  private final CountDownLatch stop = new CountDownLatch(1);
-  private final AtomicReferenceArray<CompletableFuture<?>> receives;
   private final List<Thread> threads = new ArrayList<>();
-  private volatile boolean running;
   private boolean started;
   private boolean closed;
 
-  private final AtomicLong received = new AtomicLong();
-  private final AtomicLong handled = new AtomicLong();
-  private final AtomicLong deleted = new AtomicLong();
-  private final AtomicLong handlerFailures = new AtomicLong();
-  private final AtomicLong decodeFailures = new AtomicLong();
-  private final AtomicLong receiveFailures = new AtomicLong();
-  private final AtomicLong deleteFailures = new AtomicLong();
-
   private CmqReceiver(Builder b) {
-    if (b.client != null) {
-      this.client = b.client;
-      this.ownsClient = false;
-    } else {
-      CmqClient.Builder cb = CmqClient.builder().endpoint(b.endpoint).credentials(b.credentials)
-          .signatureMethod(b.signatureMethod);
-      if (b.okHttpClient != null) {
-        cb.okHttpClient(b.okHttpClient);
-      }
-      this.client = cb.build();
-      this.ownsClient = true;
-    }
+    this.client = b.client;
     this.queue = b.queue;
-    this.handler = b.handler;
-    this.codec = b.codec;
-    this.batchSize = b.batchSize;
-    this.pollingWait = b.pollingWait;
     this.pollers = b.pollers;
-    this.deleteRetries = b.deleteRetries;
-    this.maxBackoffMillis = b.maxBackoff.toMillis();
     this.closeTimeout = b.closeTimeout;
-    this.deleteUndecodable = b.deleteUndecodable;
-    this.receives = new AtomicReferenceArray<>(pollers);
+    this.loop = new PollLoop(client, queue, b.handler, b.codec, b.batchSize, b.pollingWait, b.deleteRetries,
+        b.maxBackoff, b.deleteUndecodable, pollers);
+    this.stats = loop.stats();
   }
 
   /**
@@ -157,11 +121,10 @@ public final class CmqReceiver implements AutoCloseable {
         return this;
       }
       started = true;
-      running = true;
       NamedThreadFactory factory = new NamedThreadFactory("iot-forwarder-cmq-receiver-" + queue);
       for (int i = 0; i < pollers; i++) {
         int slot = i;
-        Thread t = factory.newThread(() -> poll(slot));
+        Thread t = factory.newThread(() -> loop.run(slot));
         threads.add(t);
         t.start();
       }
@@ -175,7 +138,7 @@ public final class CmqReceiver implements AutoCloseable {
    * @return the count
    */
   public long receivedCount() {
-    return received.get();
+    return stats.received.get();
   }
 
   /**
@@ -184,7 +147,7 @@ public final class CmqReceiver implements AutoCloseable {
    * @return the count
    */
   public long handledCount() {
-    return handled.get();
+    return stats.handled.get();
   }
 
   /**
@@ -193,7 +156,7 @@ public final class CmqReceiver implements AutoCloseable {
    * @return the count
    */
   public long deletedCount() {
-    return deleted.get();
+    return stats.deleted.get();
   }
 
   /**
@@ -202,7 +165,7 @@ public final class CmqReceiver implements AutoCloseable {
    * @return the count
    */
   public long handlerFailureCount() {
-    return handlerFailures.get();
+    return stats.handlerFailures.get();
   }
 
   /**
@@ -211,7 +174,7 @@ public final class CmqReceiver implements AutoCloseable {
    * @return the count
    */
   public long decodeFailureCount() {
-    return decodeFailures.get();
+    return stats.decodeFailures.get();
   }
 
   /**
@@ -220,7 +183,7 @@ public final class CmqReceiver implements AutoCloseable {
    * @return the count
    */
   public long receiveFailureCount() {
-    return receiveFailures.get();
+    return stats.receiveFailures.get();
   }
 
   /**
@@ -229,13 +192,12 @@ public final class CmqReceiver implements AutoCloseable {
    * @return the count
    */
   public long deleteFailureCount() {
-    return deleteFailures.get();
+    return stats.deleteFailures.get();
   }
 
   /**
    * Stops the pollers: cancels long polls in flight, lets running handlers finish (up to the close
-   * timeout, then interrupts them), deletes what was handled, and closes the client if the receiver
-   * built it. Idempotent.
+   * timeout, then interrupts them) and deletes what was handled. Never closes the client. Idempotent.
    */
   @Override
   public void close() {
@@ -244,15 +206,8 @@ public final class CmqReceiver implements AutoCloseable {
         return;
       }
       closed = true;
-      running = false;
     }
-    stop.countDown();
-    for (int i = 0; i < receives.length(); i++) {
-      CompletableFuture<?> f = receives.get(i);
-      if (f != null) {
-        f.cancel(true);
-      }
-    }
+    loop.stop();
     long deadline = System.nanoTime() + closeTimeout.toNanos();
     for (Thread t : threads) {
       try {
@@ -271,9 +226,6 @@ public final class CmqReceiver implements AutoCloseable {
         break;
       }
     }
-    if (ownsClient) {
-      client.close();
-    }
   }
 
   @Override
@@ -281,171 +233,12 @@ public final class CmqReceiver implements AutoCloseable {
     return "CmqReceiver[queue=" + queue + ", endpoint=" + client.endpoint() + ", pollers=" + pollers + "]";
   }
 
-  // ------------------------------------------------------------------ the poll loop
-
-  private void poll(int slot) {
-    long backoff = INITIAL_BACKOFF_MILLIS;
-    while (running) {
-      List<CmqMessage> messages;
-      try {
-        CompletableFuture<List<CmqMessage>> f = client.batchReceiveMessage(queue, batchSize, pollingWait);
-        receives.set(slot, f);
-        if (!running) {
-          f.cancel(true);
-        }
-        messages = f.get();
-        backoff = INITIAL_BACKOFF_MILLIS;
-      } catch (CancellationException e) {
-        continue; // closing
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      } catch (ExecutionException | RuntimeException e) {
-        if (!running) {
-          return;
-        }
-        receiveFailures.incrementAndGet();
-        Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-        boolean retriable = cause instanceof CmqException ce && ce.isRetriable();
-        if (retriable) {
-          log.debug("CmqReceiver for queue {}: receive failed, retrying in {} ms: {}", queue, backoff,
-              cause.getMessage());
-        } else {
-          log.warn("CmqReceiver for queue {}: receive failed, retrying in {} ms: {}", queue, backoff,
-              cause.toString());
-        }
-        if (!pause(backoff)) {
-          return;
-        }
-        backoff = Math.min(maxBackoffMillis, backoff * 2);
-        continue;
-      } finally {
-        receives.set(slot, null);
-      }
-      received.addAndGet(messages.size());
-      List<String> toDelete = new ArrayList<>(messages.size());
-      for (CmqMessage m : messages) {
-        if (!running) {
-          break; // the rest comes back after the visibility timeout
-        }
-        if (process(m)) {
-          toDelete.add(m.receiptHandle());
-        }
-      }
-      if (!toDelete.isEmpty()) {
-        delete(toDelete);
-      }
-    }
-  }
-
-  /** Handles one message; returns whether it should be deleted. */
-  private boolean process(CmqMessage m) {
-    DeviceMessage message;
-    try {
-      message = codec.decode(m.body().getBytes(StandardCharsets.UTF_8));
-    } catch (EnvelopeFormatException e) {
-      decodeFailures.incrementAndGet();
-      log.warn("CmqReceiver for queue {}: message {} is not a valid envelope ({}); {}", queue, m.msgId(),
-          e.getMessage(), deleteUndecodable ? "deleting it" : "leaving it in the queue");
-      return deleteUndecodable;
-    }
-    try {
-      handler.handle(message, m);
-      handled.incrementAndGet();
-      return true;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      handlerFailures.incrementAndGet();
-      return false;
-    } catch (Exception e) {
-      handlerFailures.incrementAndGet();
-      log.warn("CmqReceiver for queue {}: handler failed for message {} ({}); it will be redelivered",
-          queue, m.msgId(), e.toString());
-      return false;
-    }
-  }
-
-  private void delete(List<String> handles) {
-    List<String> remaining = handles;
-    long backoff = INITIAL_BACKOFF_MILLIS;
-    for (int attempt = 0; attempt <= deleteRetries; attempt++) {
-      if (attempt > 0 && !sleepQuietly(backoff)) {
-        break;
-      }
-      backoff = Math.min(maxBackoffMillis, backoff * 2);
-      List<CmqDeleteFailure> failures;
-      try {
-        failures = client.batchDeleteMessage(queue, remaining).get();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      } catch (ExecutionException | RuntimeException e) {
-        Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-        if (cause instanceof CmqException ce && ce.isRetriable()) {
-          log.debug("CmqReceiver for queue {}: delete of {} handles failed, retrying: {}", queue,
-              remaining.size(), ce.getMessage());
-          continue;
-        }
-        log.warn("CmqReceiver for queue {}: delete of {} handles failed; the messages will be redelivered: {}",
-            queue, remaining.size(), cause.toString());
-        break;
-      }
-      deleted.addAndGet(remaining.size() - failures.size());
-      List<String> retry = new ArrayList<>();
-      for (CmqDeleteFailure f : failures) {
-        if (f.isRetriable()) {
-          retry.add(f.receiptHandle());
-        } else {
-          deleteFailures.incrementAndGet();
-          log.debug("CmqReceiver for queue {}: handle {} not deleted (code {}); the message will be redelivered",
-              queue, f.receiptHandle(), f.code());
-        }
-      }
-      if (retry.isEmpty()) {
-        return;
-      }
-      log.debug("CmqReceiver for queue {}: {} of {} handles failed to delete with retriable codes; retrying those",
-          queue, retry.size(), remaining.size());
-      remaining = retry;
-    }
-    deleteFailures.addAndGet(remaining.size());
-    log.warn("CmqReceiver for queue {}: gave up deleting {} handles; the messages will be redelivered",
-        queue, remaining.size());
-  }
-
-  /** Waits, or returns false at once when the receiver closes. */
-  private boolean pause(long millis) {
-    try {
-      long jittered = millis / 2 + ThreadLocalRandom.current().nextLong(millis / 2 + 1);
-      return !stop.await(jittered, TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
-  }
-
-  /** Waits between delete attempts; still deletes while closing, so only an interrupt stops it. */
-  private static boolean sleepQuietly(long millis) {
-    try {
-      TimeUnit.MILLISECONDS.sleep(millis);
-      return true;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
-  }
-
   /**
-   * Configures a {@link CmqReceiver}. {@link #queue(String)}, {@link #handler(Handler)} and either
-   * {@link #client(CmqClient)} or {@link #endpoint(CmqEndpoint)} with {@link
-   * #credentials(CmqCredentials)} are required. Not thread-safe.
+   * Configures a {@link CmqReceiver}. {@link #client(CmqClient)}, {@link #queue(String)} and {@link
+   * #handler(Handler)} are required. Not thread-safe.
    */
   public static final class Builder {
     private CmqClient client;
-    private CmqEndpoint endpoint;
-    private CmqCredentials credentials;
-    private SignatureMethod signatureMethod = SignatureMethod.HMAC_SHA256;
-    private OkHttpClient okHttpClient;
     private String queue;
     private Handler handler;
     private EnvelopeCodec codec = EnvelopeCodec.standard();
@@ -460,57 +253,14 @@ public final class CmqReceiver implements AutoCloseable {
     private Builder() {}
 
     /**
-     * A shared client, used but never closed by the receiver.
+     * The client that holds the connection settings (endpoint, credentials, signing, HTTP). Required.
+     * The receiver uses it and never closes it: the host closes it after the receiver.
      *
      * @param client the client
      * @return this builder
      */
     public Builder client(CmqClient client) {
       this.client = client;
-      return this;
-    }
-
-    /**
-     * The endpoint, for a client the receiver builds and owns.
-     *
-     * @param endpoint the endpoint
-     * @return this builder
-     */
-    public Builder endpoint(CmqEndpoint endpoint) {
-      this.endpoint = endpoint;
-      return this;
-    }
-
-    /**
-     * The API key, for a client the receiver builds and owns.
-     *
-     * @param credentials the key
-     * @return this builder
-     */
-    public Builder credentials(CmqCredentials credentials) {
-      this.credentials = credentials;
-      return this;
-    }
-
-    /**
-     * The HMAC, for a client the receiver builds. Default: {@link SignatureMethod#HMAC_SHA256}.
-     *
-     * @param method the method
-     * @return this builder
-     */
-    public Builder signatureMethod(SignatureMethod method) {
-      this.signatureMethod = method;
-      return this;
-    }
-
-    /**
-     * The host's OkHttp client, for a client the receiver builds; never shut down by it.
-     *
-     * @param okHttpClient the host's client
-     * @return this builder
-     */
-    public Builder okHttpClient(OkHttpClient okHttpClient) {
-      this.okHttpClient = okHttpClient;
       return this;
     }
 
@@ -634,51 +384,19 @@ public final class CmqReceiver implements AutoCloseable {
      * @throws IllegalArgumentException listing every invalid setting
      */
     public CmqReceiver build() {
-      List<String> problems = new ArrayList<>();
-      if (queue == null || queue.isBlank()) {
-        problems.add("queue was " + (queue == null ? "null" : "\"" + queue + "\"") + " but is required");
-      }
-      if (handler == null) {
-        problems.add("handler was null but is required");
-      }
-      if (client == null) {
-        if (endpoint == null) {
-          problems.add("endpoint was null but endpoint or client is required");
-        }
-        if (credentials == null) {
-          problems.add("credentials was null but credentials or client is required");
-        }
-        if (signatureMethod == null) {
-          problems.add("signatureMethod was null but is required");
-        }
-      } else if (endpoint != null || credentials != null || okHttpClient != null) {
-        problems.add("endpoint, credentials and okHttpClient must not be set with a client");
-      }
-      if (codec == null) {
-        problems.add("codec was null but is required");
-      }
-      if (batchSize < 1 || batchSize > CmqClient.MAX_BATCH) {
-        problems.add("batchSize was " + batchSize + " but must be in [1, 16]");
-      }
-      if (pollingWait == null || pollingWait.isNegative() || pollingWait.compareTo(CmqClient.MAX_POLLING_WAIT) > 0) {
-        problems.add("pollingWait was " + pollingWait + " but must be in [PT0S, PT30S]");
-      }
-      if (pollers < 1 || pollers > 64) {
-        problems.add("pollers was " + pollers + " but must be in [1, 64]");
-      }
-      if (deleteRetries < 0 || deleteRetries > 10) {
-        problems.add("deleteRetries was " + deleteRetries + " but must be in [0, 10]");
-      }
-      if (maxBackoff == null || maxBackoff.compareTo(Duration.ofMillis(100)) < 0
-          || maxBackoff.compareTo(Duration.ofMinutes(5)) > 0) {
-        problems.add("maxBackoff was " + maxBackoff + " but must be in [PT0.1S, PT5M]");
-      }
-      if (closeTimeout == null || closeTimeout.isNegative() || closeTimeout.compareTo(Duration.ofMinutes(10)) > 0) {
-        problems.add("closeTimeout was " + closeTimeout + " but must be in [PT0S, PT10M]");
-      }
-      if (!problems.isEmpty()) {
-        throw new IllegalArgumentException("Invalid CmqReceiver configuration: " + String.join("; ", problems));
-      }
+      Problems p = Problems.of("CmqReceiver configuration");
+      p.required("client", client);
+      p.check(queue != null && !queue.isBlank(),
+          "queue was " + (queue == null ? "null" : "\"" + queue + "\"") + " but is required");
+      p.required("handler", handler);
+      p.required("codec", codec);
+      p.range("batchSize", batchSize, 1, CmqClient.MAX_BATCH);
+      p.range("pollingWait", pollingWait, Duration.ZERO, CmqClient.MAX_POLLING_WAIT);
+      p.range("pollers", pollers, 1, 64);
+      p.range("deleteRetries", deleteRetries, 0, 10);
+      p.range("maxBackoff", maxBackoff, Duration.ofMillis(100), Duration.ofMinutes(5));
+      p.range("closeTimeout", closeTimeout, Duration.ZERO, Duration.ofMinutes(10));
+      p.throwIfAny();
       return new CmqReceiver(this);
     }
   }

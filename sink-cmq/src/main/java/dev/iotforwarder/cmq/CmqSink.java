@@ -2,71 +2,66 @@ package dev.iotforwarder.cmq;
 
 import dev.iotforwarder.DeviceMessage;
 import dev.iotforwarder.EnvelopeCodec;
-import dev.iotforwarder.ForwardingException;
 import dev.iotforwarder.PermanentForwardingException;
 import dev.iotforwarder.RetriableForwardingException;
-import dev.iotforwarder.spi.MicroBatcher;
-import dev.iotforwarder.spi.Sink;
-import java.nio.charset.StandardCharsets;
+import dev.iotforwarder.cmq.internal.BatchKeys;
+import dev.iotforwarder.cmq.internal.BatchSender;
+import dev.iotforwarder.cmq.internal.Destination;
+import dev.iotforwarder.internal.shared.Problems;
+import dev.iotforwarder.spi.BatchLimits;
+import dev.iotforwarder.spi.BatchResult;
+import dev.iotforwarder.spi.BatchSink;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
-import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
-import okhttp3.OkHttpClient;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * A {@link Sink} that sends each message's JSON envelope ({@link EnvelopeCodec}) to a CMQ queue or
- * topic, batching up to 16 messages per request.
+ * A {@link BatchSink} that sends each message's JSON envelope ({@link EnvelopeCodec}) to a CMQ queue
+ * or topic, up to 16 messages per request, over a {@link CmqClient} that the host built and shares.
  *
  * <p><b>Queue mode</b> ({@link Builder#queue(String)}): {@code BatchSendMessage}, with an optional
  * {@link Builder#delaySeconds(int) delaySeconds} for every message. <b>Topic mode</b> ({@link
  * Builder#topic(String)}): {@code BatchPublishMessage}, with filter tags and a routing key chosen
  * per message by {@link Builder#msgTags(Function)} and {@link Builder#routingKey(Function)}, for
- * example {@link #tagByMsgType()} and {@link #routingKeyByDevice()}. A batch carries one set of tags
- * and one routing key, so messages that differ in them never share a batch.
+ * example {@link #tagByMsgType()} and {@link #routingKeyByDevice()}. A request carries one set of
+ * tags and one routing key, so {@link #batchKey(DeviceMessage)} keys messages by them and messages
+ * that differ in them never share a batch.
  *
- * <p>Batching: messages are grouped by a {@link MicroBatcher} (at most {@link
- * Builder#maxBatchCount(int) maxBatchCount} messages and {@link Builder#maxBatchBytes(int)
- * maxBatchBytes} envelope bytes per request, waiting at most {@link Builder#linger(Duration)
- * linger} for a batch to fill), keep their submission order inside a batch, and up to {@link
- * Builder#maxInFlight(int) maxInFlight} requests run at once; further batches wait their turn.
+ * <p><b>Batching is the forwarder's.</b> The sink declares its {@link #batchLimits() limits} ({@link
+ * Builder#maxBatchCount(int) maxBatchCount} messages and about {@link Builder#maxBatchBytes(int)
+ * maxBatchBytes} envelope bytes per request, a {@link Builder#linger(Duration) linger} for a batch to
+ * fill, {@link Builder#maxInFlight(int) maxInFlight} requests at once); the forwarder's lane forms
+ * the batches and bounds what waits. The sink keeps no queue: {@link #sendBatch(List)} builds the
+ * request at once and maps its reply to one outcome per message. A batch over the limits (the lane
+ * estimates bytes before encoding; a caller outside a forwarder may pass anything) is sent as
+ * several requests, in order. {@link #send(DeviceMessage)} is a batch of one.
  *
- * <p>Outcomes of {@link #send(DeviceMessage)}: the future completes when CMQ answered {@code code
- * 0} for the message's batch. It fails with a {@link PermanentForwardingException} for an envelope
- * over {@link Builder#maxMessageBytes(int) maxMessageBytes} (at once, without a request), a message
- * the server rejects as too large (4400, or 4470/10420 for a batch of one), bad credentials,
- * a missing queue or topic, or any other permanent code; and with a {@link
- * RetriableForwardingException} for throttling, a full queue, internal errors and transport
- * failures. On 4470 or 10420 (and 4400) a batch of several messages is split in halves, which are
- * sent again at once. The cause of either exception is the {@link CmqException} with the codes.
+ * <p>Outcomes, per message: stored when CMQ answered {@code code 0} for its request. A {@link
+ * PermanentForwardingException} for an envelope over {@link Builder#maxMessageBytes(int)
+ * maxMessageBytes} (at once, without a request, while the others of the batch go), a message the
+ * server rejects as too large (4400, or 4470/10420 for a request of one), bad credentials, a missing
+ * queue or topic, or any other permanent code; a {@link RetriableForwardingException} for
+ * throttling, a full queue, internal errors and transport failures. On 4470 or 10420 (and 4400) a
+ * request of several messages is split in halves, which are sent again at once, until the messages
+ * fit or fail alone. The cause of either exception is the {@link CmqException} with the codes.
  *
  * <p>The sink does not retry ({@link #retriesInternally()} is {@code false}): the forwarder does,
  * and each retry is a new request with a fresh timestamp, nonce and signature. It does not order
  * messages across requests ({@link #preservesOrder()} is {@code false}), so the forwarder keeps one
  * message per device in flight. Delivery is at-least-once: a failed request may have been stored.
  *
- * <p>Thread-safe. {@link #close()} stops intake, waits up to {@link Builder#closeTimeout(Duration)
- * closeTimeout} for pending messages, fails what is left, and closes the {@link CmqClient} only if
- * the sink built it.
+ * <p><b>The client is the host's.</b> The sink never closes the {@link CmqClient} it was built from;
+ * close the client after the sinks and receivers that use it.
+ *
+ * <p>Thread-safe: {@code sendBatch} may be called from several threads at once; no lock is held
+ * while a request is built or sent (the mutable state, in {@code internal.BatchSender}, is concurrent
+ * sets, atomic counters and a volatile {@code closed} flag). Results complete on the client's HTTP
+ * threads. {@link #close()} waits up to {@link Builder#closeTimeout(Duration) closeTimeout} for the
+ * requests in flight, then cancels them (their messages fail retriably); later sends fail
+ * permanently at once.
  */
-public final class CmqSink implements Sink {
-  private static final Logger log = LoggerFactory.getLogger(CmqSink.class);
-
+public final class CmqSink implements BatchSink {
   /** Default for {@link Builder#maxBatchBytes(int)}: 64 KiB, the legacy batch limit. */
   public static final int DEFAULT_MAX_BATCH_BYTES = 64 * 1024;
   /** Default for {@link Builder#maxMessageBytes(int)}: 1 MiB, the TDMQ message limit. */
@@ -75,70 +70,21 @@ public final class CmqSink implements Sink {
   public static final Duration DEFAULT_LINGER = Duration.ofMillis(5);
   /** Default for {@link Builder#maxInFlight(int)}: 8. */
   public static final int DEFAULT_MAX_IN_FLIGHT = 8;
-  /** Default for {@link Builder#maxPendingMessages(int)}: 10 000. */
-  public static final int DEFAULT_MAX_PENDING_MESSAGES = 10_000;
   /** Default for {@link Builder#closeTimeout(Duration)}: 5 s. */
   public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
-  private static final int UNHEALTHY_AFTER = 3;
-  private static final Object QUEUE_KEY = new Object();
-
   private final String name;
-  private final CmqClient client;
-  private final boolean ownsClient;
-  private final String queue;
-  private final String topic;
-  private final int delaySeconds;
-  private final Function<DeviceMessage, List<String>> msgTags;
-  private final Function<DeviceMessage, String> routingKey;
-  private final int maxMessageBytes;
-  private final int maxInFlight;
-  private final int maxPending;
+  private final Destination destination;
+  private final BatchLimits limits;
   private final Duration closeTimeout;
-  private final EnvelopeCodec codec;
-  private final MicroBatcher<Object, Item> batcher;
-
-  private final Object lock = new Object();
-  private final Deque<Batch> waiting = new ArrayDeque<>();
-  private int inFlight;
-  private final Set<CompletableFuture<?>> calls = ConcurrentHashMap.newKeySet();
-  private final AtomicInteger pending = new AtomicInteger();
-  private final AtomicInteger consecutiveFailures = new AtomicInteger();
-  private final AtomicLong requests = new AtomicLong();
-  private final AtomicLong splits = new AtomicLong();
-  private volatile boolean closed;
+  private final BatchSender sender;
 
   private CmqSink(Builder b) {
-    this.queue = b.queue;
-    this.topic = b.topic;
-    this.name = b.name != null ? b.name : "cmq-" + (queue != null ? queue : topic);
-    if (b.client != null) {
-      this.client = b.client;
-      this.ownsClient = false;
-    } else {
-      CmqClient.Builder cb = CmqClient.builder().endpoint(b.endpoint).credentials(b.credentials)
-          .signatureMethod(b.signatureMethod);
-      if (b.okHttpClient != null) {
-        cb.okHttpClient(b.okHttpClient);
-      }
-      this.client = cb.build();
-      this.ownsClient = true;
-    }
-    this.delaySeconds = b.delaySeconds;
-    this.msgTags = b.msgTags;
-    this.routingKey = b.routingKey;
-    this.maxMessageBytes = b.maxMessageBytes;
-    this.maxInFlight = b.maxInFlight;
-    this.maxPending = b.maxPendingMessages;
+    this.name = b.name != null ? b.name : "cmq-" + (b.queue != null ? b.queue : b.topic);
+    this.destination = new Destination(b.client, b.queue, b.topic, b.delaySeconds, b.msgTags, b.routingKey);
+    this.limits = new BatchLimits(b.maxBatchCount, b.maxBatchBytes, b.linger, b.maxInFlight);
     this.closeTimeout = b.closeTimeout;
-    this.codec = b.codec;
-    this.batcher = MicroBatcher.<Object, Item>builder()
-        .name(name)
-        .maxCount(b.maxBatchCount)
-        .maxBytes(b.maxBatchBytes)
-        .maxLinger(b.linger)
-        .dispatcher(this::enqueue)
-        .build();
+    this.sender = new BatchSender(name, destination, b.codec, b.maxMessageBytes, limits);
   }
 
   /**
@@ -174,69 +120,57 @@ public final class CmqSink implements Sink {
   }
 
   /**
-   * Queues the message's envelope for the next batch. Never blocks.
+   * The builder's batch settings: {@code maxBatchCount}, {@code maxBatchBytes}, {@code linger} and
+   * {@code maxInFlight}.
    *
-   * @param message the message
-   * @return a future that completes once CMQ stored the message's batch; see the class comment for
-   *     the failures
+   * @return the limits
    */
   @Override
-  public CompletableFuture<Void> send(DeviceMessage message) {
-    Objects.requireNonNull(message, "message == null");
-    if (closed) {
-      return CompletableFuture.failedFuture(
-          new PermanentForwardingException("CmqSink '" + name + "' is closed", name, null));
-    }
-    byte[] envelope;
-    Object key;
-    try {
-      envelope = codec.encode(message);
-      key = queue != null ? QUEUE_KEY : topicKey(message);
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(new PermanentForwardingException(
-          "CmqSink '" + name + "' could not prepare " + describe(message) + ": " + e.getMessage(), name, e));
-    }
-    if (envelope.length > maxMessageBytes) {
-      return CompletableFuture.failedFuture(new PermanentForwardingException(
-          "CmqSink '" + name + "': the envelope of " + describe(message) + " has " + envelope.length
-              + " bytes, over maxMessageBytes " + maxMessageBytes, name, null));
-    }
-    if (pending.incrementAndGet() > maxPending) {
-      pending.decrementAndGet();
-      return CompletableFuture.failedFuture(new RetriableForwardingException(
-          "CmqSink '" + name + "' has " + maxPending + " messages pending (maxPendingMessages)", name, null));
-    }
-    CompletableFuture<Void> f =
-        batcher.add(key, new Item(new String(envelope, StandardCharsets.UTF_8)), envelope.length);
-    f.whenComplete((v, e) -> pending.decrementAndGet());
-    return f;
-  }
-
-  private TopicKey topicKey(DeviceMessage m) {
-    List<String> tags = msgTags == null ? List.of() : List.copyOf(msgTags.apply(m));
-    if (tags.size() > 5) {
-      throw new IllegalArgumentException("msgTags gave " + tags.size() + " tags but CMQ allows at most 5");
-    }
-    for (String t : tags) {
-      if (t.isEmpty()) {
-        throw new IllegalArgumentException("msgTags gave an empty tag");
-      }
-    }
-    return new TopicKey(tags, routingKey == null ? null : routingKey.apply(m));
-  }
-
-  private static String describe(DeviceMessage m) {
-    return "the message of device " + m.deviceKey() + " seq " + m.seq();
+  public BatchLimits batchLimits() {
+    return limits;
   }
 
   /**
-   * Sends every open batch now and completes when every message sent before this call has an outcome.
+   * One key for every message in queue mode; in topic mode the message's tags and routing key. A
+   * message whose tag or routing-key function throws, or gives more than 5 tags, gets a key of its
+   * own, and sending it fails it permanently.
    *
-   * @return a future that completes normally when earlier sends are done
+   * @param message the message
+   * @return its batch key
+   */
+  @Override
+  public Object batchKey(DeviceMessage message) {
+    try {
+      return destination.keyOf(message);
+    } catch (RuntimeException e) {
+      return new BatchKeys.Unkeyable();
+    }
+  }
+
+  /**
+   * Sends a batch: encodes every envelope, fails at once those that cannot be sent, and sends the
+   * rest in one request per batch key (more if the batch is over the count or byte limit). Never
+   * blocks.
+   *
+   * @param batch the messages, not empty
+   * @return a future of one outcome per message; see the class comment for the failures
+   * @throws IllegalArgumentException if the batch is empty
+   * @throws NullPointerException if the batch is or holds {@code null}
+   */
+  @Override
+  public CompletableFuture<BatchResult> sendBatch(List<DeviceMessage> batch) {
+    return sender.send(batch);
+  }
+
+  /**
+   * Completes when every batch sent before this call has its outcome. The sink buffers nothing, so
+   * there is nothing to push out.
+   *
+   * @return a future that completes normally when earlier batches are done
    */
   @Override
   public CompletableFuture<Void> flush() {
-    return batcher.flush();
+    return sender.flush();
   }
 
   /**
@@ -267,7 +201,7 @@ public final class CmqSink implements Sink {
    */
   @Override
   public boolean isHealthy() {
-    return !closed && consecutiveFailures.get() < UNHEALTHY_AFTER;
+    return sender.isHealthy();
   }
 
   /**
@@ -276,206 +210,40 @@ public final class CmqSink implements Sink {
    * @return the count
    */
   public long requestCount() {
-    return requests.get();
+    return sender.requestCount();
   }
 
   /**
-   * How many batches were split because the server found them too large.
+   * How many requests were split because the server found them too large.
    *
    * @return the count
    */
   public long splitCount() {
-    return splits.get();
+    return sender.splitCount();
   }
 
   /**
-   * Stops intake, waits up to the close timeout for pending messages, then fails those left (with a
-   * {@link RetriableForwardingException}: they may or may not have been stored) and closes the
-   * client if the sink created it. Idempotent.
+   * Stops intake, waits up to the close timeout for the requests in flight, then cancels those left
+   * (their messages fail with a {@link RetriableForwardingException}: they may or may not have been
+   * stored). Never closes the client. Idempotent.
    */
   @Override
   public void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    try {
-      batcher.flush().get(closeTimeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (ExecutionException | TimeoutException e) {
-      log.debug("CmqSink '{}' closes with messages still pending", name);
-    }
-    List<Batch> left;
-    synchronized (lock) {
-      left = new ArrayList<>(waiting);
-      waiting.clear();
-    }
-    RetriableForwardingException closedBeforeSent =
-        new RetriableForwardingException("CmqSink '" + name + "' closed before the message was sent", name, null);
-    for (Batch batch : left) {
-      batch.items.forEach(p -> p.fail(closedBeforeSent));
-    }
-    for (CompletableFuture<?> call : calls) {
-      call.cancel(true);
-    }
-    batcher.close();
-    if (ownsClient) {
-      client.close();
-    }
+    sender.close(closeTimeout);
   }
 
   @Override
   public String toString() {
-    return "CmqSink[name=" + name + ", " + (queue != null ? "queue=" + queue : "topic=" + topic)
-        + ", endpoint=" + client.endpoint() + "]";
-  }
-
-  // ------------------------------------------------------------------ sending
-
-  private void enqueue(Object key, List<MicroBatcher.Pending<Item>> items) {
-    synchronized (lock) {
-      waiting.addLast(new Batch(key, new ArrayList<>(items)));
-    }
-    pump();
-  }
-
-  private void pump() {
-    while (true) {
-      Batch next;
-      synchronized (lock) {
-        if (inFlight >= maxInFlight || waiting.isEmpty()) {
-          return;
-        }
-        next = waiting.pollFirst();
-        inFlight++;
-      }
-      start(next);
-    }
-  }
-
-  private void start(Batch batch) {
-    batch.items.removeIf(MicroBatcher.Pending::isDone);
-    if (batch.items.isEmpty()) {
-      finished();
-      return;
-    }
-    List<String> bodies = new ArrayList<>(batch.items.size());
-    for (MicroBatcher.Pending<Item> p : batch.items) {
-      bodies.add(p.item().body);
-    }
-    CompletableFuture<List<String>> call;
-    try {
-      if (queue != null) {
-        call = client.batchSendMessage(queue, bodies, delaySeconds);
-      } else {
-        TopicKey k = (TopicKey) batch.key;
-        call = client.batchPublishMessage(topic, bodies, k.tags, k.routingKey);
-      }
-    } catch (RuntimeException e) {
-      call = CompletableFuture.failedFuture(e);
-    }
-    requests.incrementAndGet();
-    calls.add(call);
-    CompletableFuture<List<String>> c = call;
-    call.whenComplete((ids, error) -> {
-      calls.remove(c);
-      try {
-        if (error == null) {
-          consecutiveFailures.set(0);
-          batch.items.forEach(MicroBatcher.Pending::complete);
-        } else {
-          failed(batch, unwrap(error));
-        }
-      } finally {
-        finished();
-      }
-    });
-  }
-
-  private void finished() {
-    synchronized (lock) {
-      inFlight--;
-    }
-    pump();
-  }
-
-  private void failed(Batch batch, Throwable error) {
-    int n = batch.items.size();
-    if (error instanceof CmqException ce && (ce.isBatchTooLarge() || ce.isMessageTooLarge())) {
-      if (n > 1) {
-        splits.incrementAndGet();
-        log.debug("CmqSink '{}': batch of {} messages too large (code {}), sending it in halves", name, n, ce.code());
-        int half = n / 2;
-        synchronized (lock) {
-          waiting.addFirst(new Batch(batch.key, new ArrayList<>(batch.items.subList(half, n))));
-          waiting.addFirst(new Batch(batch.key, new ArrayList<>(batch.items.subList(0, half))));
-        }
-        return;
-      }
-      MicroBatcher.Pending<Item> only = batch.items.get(0);
-      only.fail(new PermanentForwardingException("CmqSink '" + name + "': a message of " + only.bytes()
-          + " bytes is too large for the server: " + ce.getMessage(), name, ce));
-      return;
-    }
-    consecutiveFailures.incrementAndGet();
-    ForwardingException failure;
-    if (error instanceof CmqException ce) {
-      failure = ce.isRetriable()
-          ? new RetriableForwardingException("CmqSink '" + name + "': " + ce.getMessage(), name, ce)
-          : new PermanentForwardingException("CmqSink '" + name + "': " + ce.getMessage(), name, ce);
-    } else if (error instanceof CancellationException || closed) {
-      failure = new RetriableForwardingException(
-          "CmqSink '" + name + "' closed while the request was in flight", name, error);
-    } else {
-      failure = new RetriableForwardingException(
-          "CmqSink '" + name + "': request failed: " + error, name, error);
-    }
-    log.debug("CmqSink '{}': batch of {} failed: {}", name, n, failure.getMessage());
-    for (MicroBatcher.Pending<Item> p : batch.items) {
-      p.fail(failure);
-    }
-  }
-
-  private static Throwable unwrap(Throwable t) {
-    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
-  }
-
-  /** An envelope waiting to be sent. */
-  private record Item(String body) {
-    @Override
-    public String toString() {
-      return "Item[bodyLength=" + body.length() + "]";
-    }
-  }
-
-  private record TopicKey(List<String> tags, String routingKey) {}
-
-  private static final class Batch {
-    final Object key;
-    final List<MicroBatcher.Pending<Item>> items;
-
-    Batch(Object key, List<MicroBatcher.Pending<Item>> items) {
-      this.key = key;
-      this.items = items;
-    }
+    return "CmqSink[name=" + name + ", " + destination + "]";
   }
 
   /**
-   * Configures a {@link CmqSink}. Exactly one of {@link #queue(String)} and {@link #topic(String)},
-   * and either {@link #client(CmqClient)} or {@link #endpoint(CmqEndpoint)} with {@link
-   * #credentials(CmqCredentials)}, are required. Not thread-safe.
+   * Configures a {@link CmqSink}. {@link #client(CmqClient)} and exactly one of {@link #queue(String)}
+   * and {@link #topic(String)} are required. Not thread-safe.
    */
   public static final class Builder {
     private String name;
     private CmqClient client;
-    private CmqEndpoint endpoint;
-    private CmqCredentials credentials;
-    private SignatureMethod signatureMethod = SignatureMethod.HMAC_SHA256;
-    private OkHttpClient okHttpClient;
     private String queue;
     private String topic;
     private int delaySeconds;
@@ -486,7 +254,6 @@ public final class CmqSink implements Sink {
     private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
     private Duration linger = DEFAULT_LINGER;
     private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
-    private int maxPendingMessages = DEFAULT_MAX_PENDING_MESSAGES;
     private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
     private EnvelopeCodec codec = EnvelopeCodec.standard();
 
@@ -504,59 +271,14 @@ public final class CmqSink implements Sink {
     }
 
     /**
-     * A shared client, which the sink uses but never closes. Instead of {@link #endpoint(CmqEndpoint)}
-     * and {@link #credentials(CmqCredentials)}.
+     * The client that holds the connection settings (endpoint, credentials, signing, HTTP). Required.
+     * The sink uses it and never closes it: the host closes it after the sink.
      *
      * @param client the client
      * @return this builder
      */
     public Builder client(CmqClient client) {
       this.client = client;
-      return this;
-    }
-
-    /**
-     * The endpoint, for a client the sink builds and owns.
-     *
-     * @param endpoint the endpoint
-     * @return this builder
-     */
-    public Builder endpoint(CmqEndpoint endpoint) {
-      this.endpoint = endpoint;
-      return this;
-    }
-
-    /**
-     * The API key, for a client the sink builds and owns.
-     *
-     * @param credentials the key
-     * @return this builder
-     */
-    public Builder credentials(CmqCredentials credentials) {
-      this.credentials = credentials;
-      return this;
-    }
-
-    /**
-     * The HMAC, for a client the sink builds. Default: {@link SignatureMethod#HMAC_SHA256}.
-     *
-     * @param method the method
-     * @return this builder
-     */
-    public Builder signatureMethod(SignatureMethod method) {
-      this.signatureMethod = method;
-      return this;
-    }
-
-    /**
-     * The host's OkHttp client, for a client the sink builds (see {@link
-     * CmqClient.Builder#okHttpClient(OkHttpClient)}); never shut down by the sink.
-     *
-     * @param okHttpClient the host's client
-     * @return this builder
-     */
-    public Builder okHttpClient(OkHttpClient okHttpClient) {
-      this.okHttpClient = okHttpClient;
       return this;
     }
 
@@ -619,7 +341,7 @@ public final class CmqSink implements Sink {
     }
 
     /**
-     * The most messages per request. Default: 16, the CMQ maximum.
+     * The most messages per request ({@link BatchLimits#maxCount()}). Default: 16, the CMQ maximum.
      *
      * @param maxBatchCount 1 to 16
      * @return this builder
@@ -630,8 +352,8 @@ public final class CmqSink implements Sink {
     }
 
     /**
-     * The most envelope bytes per request. Default: 64 KiB (the legacy batch limit; TDMQ allows 1
-     * MiB). Batches the server still finds too large are split.
+     * The most envelope bytes per request ({@link BatchLimits#maxBytes()}). Default: 64 KiB (the
+     * legacy batch limit; TDMQ allows 1 MiB). Requests the server still finds too large are split.
      *
      * @param maxBatchBytes 1 KiB to 1 MiB
      * @return this builder
@@ -654,7 +376,7 @@ public final class CmqSink implements Sink {
     }
 
     /**
-     * How long a batch waits to fill. Default: 5 ms.
+     * How long the lane lets a batch wait to fill ({@link BatchLimits#linger()}). Default: 5 ms.
      *
      * @param linger 0 to 10 s
      * @return this builder
@@ -665,7 +387,8 @@ public final class CmqSink implements Sink {
     }
 
     /**
-     * The most requests in flight at once. Default: {@value CmqSink#DEFAULT_MAX_IN_FLIGHT}.
+     * The most batches the lane keeps in flight to this sink at once ({@link
+     * BatchLimits#maxInFlight()}). Default: {@value CmqSink#DEFAULT_MAX_IN_FLIGHT}.
      *
      * @param maxInFlight 1 to 256
      * @return this builder
@@ -676,20 +399,7 @@ public final class CmqSink implements Sink {
     }
 
     /**
-     * The most messages accepted and not yet done; beyond it sends fail at once with a {@link
-     * RetriableForwardingException}. Bounds the sink's memory. Default: {@value
-     * CmqSink#DEFAULT_MAX_PENDING_MESSAGES}.
-     *
-     * @param maxPendingMessages at least 1
-     * @return this builder
-     */
-    public Builder maxPendingMessages(int maxPendingMessages) {
-      this.maxPendingMessages = maxPendingMessages;
-      return this;
-    }
-
-    /**
-     * How long {@link CmqSink#close()} waits for pending messages. Default: 5 s.
+     * How long {@link CmqSink#close()} waits for the requests in flight. Default: 5 s.
      *
      * @param closeTimeout 0 to 10 minutes
      * @return this builder
@@ -717,70 +427,28 @@ public final class CmqSink implements Sink {
      * @throws IllegalArgumentException listing every invalid setting
      */
     public CmqSink build() {
-      List<String> problems = new ArrayList<>();
-      if (name != null && name.isBlank()) {
-        problems.add("name was \"" + name + "\" but must not be blank");
-      }
+      Problems p = Problems.of("CmqSink configuration");
+      p.check(name == null || !name.isBlank(), "name was \"" + name + "\" but must not be blank");
+      p.required("client", client);
       if ((queue == null) == (topic == null)) {
-        problems.add(queue == null
+        p.add(queue == null
             ? "queue and topic were both null but one is required"
             : "queue and topic were both set but only one is allowed");
       }
-      if (queue != null && queue.isBlank()) {
-        problems.add("queue was \"" + queue + "\" but must not be blank");
-      }
-      if (topic != null && topic.isBlank()) {
-        problems.add("topic was \"" + topic + "\" but must not be blank");
-      }
-      if (queue != null && (msgTags != null || routingKey != null)) {
-        problems.add("msgTags and routingKey are for topic mode but queue was set");
-      }
-      if (topic != null && delaySeconds != 0) {
-        problems.add("delaySeconds is for queue mode but topic was set");
-      }
-      if (client == null) {
-        if (endpoint == null) {
-          problems.add("endpoint was null but endpoint or client is required");
-        }
-        if (credentials == null) {
-          problems.add("credentials was null but credentials or client is required");
-        }
-        if (signatureMethod == null) {
-          problems.add("signatureMethod was null but is required");
-        }
-      } else if (endpoint != null || credentials != null || okHttpClient != null) {
-        problems.add("endpoint, credentials and okHttpClient must not be set with a client");
-      }
-      if (delaySeconds < 0 || delaySeconds > 3600) {
-        problems.add("delaySeconds was " + delaySeconds + " but must be in [0, 3600]");
-      }
-      if (maxBatchCount < 1 || maxBatchCount > CmqClient.MAX_BATCH) {
-        problems.add("maxBatchCount was " + maxBatchCount + " but must be in [1, 16]");
-      }
-      if (maxBatchBytes < 1024 || maxBatchBytes > 1024 * 1024) {
-        problems.add("maxBatchBytes was " + maxBatchBytes + " but must be in [1024, 1048576]");
-      }
-      if (maxMessageBytes < 1 || maxMessageBytes > 1024 * 1024) {
-        problems.add("maxMessageBytes was " + maxMessageBytes + " but must be in [1, 1048576]");
-      }
-      if (linger == null || linger.isNegative() || linger.compareTo(Duration.ofSeconds(10)) > 0) {
-        problems.add("linger was " + linger + " but must be in [PT0S, PT10S]");
-      }
-      if (maxInFlight < 1 || maxInFlight > 256) {
-        problems.add("maxInFlight was " + maxInFlight + " but must be in [1, 256]");
-      }
-      if (maxPendingMessages < 1) {
-        problems.add("maxPendingMessages was " + maxPendingMessages + " but must be >= 1");
-      }
-      if (closeTimeout == null || closeTimeout.isNegative() || closeTimeout.compareTo(Duration.ofMinutes(10)) > 0) {
-        problems.add("closeTimeout was " + closeTimeout + " but must be in [PT0S, PT10M]");
-      }
-      if (codec == null) {
-        problems.add("codec was null but is required");
-      }
-      if (!problems.isEmpty()) {
-        throw new IllegalArgumentException("Invalid CmqSink configuration: " + String.join("; ", problems));
-      }
+      p.check(queue == null || !queue.isBlank(), "queue was \"" + queue + "\" but must not be blank");
+      p.check(topic == null || !topic.isBlank(), "topic was \"" + topic + "\" but must not be blank");
+      p.check(queue == null || (msgTags == null && routingKey == null),
+          "msgTags and routingKey are for topic mode but queue was set");
+      p.check(topic == null || delaySeconds == 0, "delaySeconds is for queue mode but topic was set");
+      p.range("delaySeconds", delaySeconds, 0, 3600);
+      p.range("maxBatchCount", maxBatchCount, 1, CmqClient.MAX_BATCH);
+      p.range("maxBatchBytes", maxBatchBytes, 1024, 1024 * 1024);
+      p.range("maxMessageBytes", maxMessageBytes, 1, 1024 * 1024);
+      p.range("linger", linger, Duration.ZERO, Duration.ofSeconds(10));
+      p.range("maxInFlight", maxInFlight, 1, 256);
+      p.range("closeTimeout", closeTimeout, Duration.ZERO, Duration.ofMinutes(10));
+      p.required("codec", codec);
+      p.throwIfAny();
       return new CmqSink(this);
     }
   }

@@ -40,11 +40,15 @@ class CmqEndToEndTest {
   static final int TOTAL = DEVICES * PER_DEVICE;
 
   private LocalCmq cmq;
+  private CmqClient client;
   private final List<AutoCloseable> closeables = new ArrayList<>();
 
   @BeforeEach
   void start() {
     cmq = LocalCmq.builder().requestLogCapacity(0).start();
+    client = CmqClient.builder().endpoint(CmqEndpoint.of(cmq.url()))
+        .credentials(CmqCredentials.of(cmq.secretId(), cmq.secretKey())).build();
+    closeables.add(client); // closed last: after the sinks and receivers that use it
   }
 
   @AfterEach
@@ -61,9 +65,7 @@ class CmqEndToEndTest {
   }
 
   private CmqSink.Builder sink() {
-    return CmqSink.builder().endpoint(CmqEndpoint.of(cmq.url()))
-        .credentials(CmqCredentials.of(cmq.secretId(), cmq.secretKey()))
-        .linger(Duration.ofMillis(2));
+    return CmqSink.builder().client(client).linger(Duration.ofMillis(2));
   }
 
   private Forwarder forwarder(CmqSink sink, RetryPolicy retry, RecordingSink deadLetters) {
@@ -120,8 +122,7 @@ class CmqEndToEndTest {
 
   private ReadBack readBack(String queue, int expected) throws Exception {
     ReadBack rb = new ReadBack(expected);
-    CmqReceiver receiver = closeLater(CmqReceiver.builder().endpoint(CmqEndpoint.of(cmq.url()))
-        .credentials(CmqCredentials.of(cmq.secretId(), cmq.secretKey()))
+    CmqReceiver receiver = closeLater(CmqReceiver.builder().client(client)
         .queue(queue).pollingWait(Duration.ofSeconds(1)).handler(rb::add).build());
     receiver.start();
     assertThat(rb.distinct.await(120, TimeUnit.SECONDS)).as("all messages read back from " + queue).isTrue();

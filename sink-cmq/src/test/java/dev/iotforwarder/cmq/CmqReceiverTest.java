@@ -189,7 +189,8 @@ class CmqReceiverTest {
   }
 
   @Test
-  @DisplayName("close() cancels the long poll, lets a running handler finish, deletes its message, stops the threads")
+  @DisplayName("close() cancels the long poll, lets a running handler finish, deletes its message, stops the threads,"
+      + " and leaves the client open")
   void cleanShutdown() throws Exception {
     CountDownLatch inHandler = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
@@ -218,6 +219,8 @@ class CmqReceiverTest {
     assertThat(Thread.getAllStackTraces().keySet()).noneSatisfy(t ->
         assertThat(t.getName()).startsWith("iot-forwarder-cmq-receiver-q-"));
     assertThatThrownBy(idle::start).isInstanceOf(IllegalStateException.class);
+    assertThat(client.sendMessage("q", "the client is the host's", 0).get(10, TimeUnit.SECONDS))
+        .as("closing a receiver leaves its client open").isNotBlank();
   }
 
   @Test
@@ -226,7 +229,7 @@ class CmqReceiverTest {
     assertThatThrownBy(() -> CmqReceiver.builder().batchSize(17).pollingWait(Duration.ofSeconds(31)).pollers(0).build())
         .hasMessageContaining("queue was null")
         .hasMessageContaining("handler was null")
-        .hasMessageContaining("endpoint was null")
+        .hasMessageContaining("client was null but is required")
         .hasMessageContaining("batchSize was 17")
         .hasMessageContaining("pollingWait was PT31S")
         .hasMessageContaining("pollers was 0");

@@ -17,15 +17,19 @@ import org.junit.jupiter.api.BeforeAll;
 class CmqSinkContractTest extends SinkContract {
   private static final AtomicInteger QUEUES = new AtomicInteger();
   private static LocalCmq cmq;
+  private static CmqClient client;
   private String queue;
 
   @BeforeAll
   static void startCmq() {
     cmq = LocalCmq.start();
+    client = CmqClient.builder().endpoint(CmqEndpoint.of(cmq.url()))
+        .credentials(CmqCredentials.of(cmq.secretId(), cmq.secretKey())).build();
   }
 
   @AfterAll
   static void stopCmq() {
+    client.close();
     cmq.close();
   }
 
@@ -34,8 +38,7 @@ class CmqSinkContractTest extends SinkContract {
     queue = "contract-" + QUEUES.incrementAndGet();
     cmq.createQueue(queue);
     return CmqSink.builder()
-        .endpoint(CmqEndpoint.of(cmq.url()))
-        .credentials(CmqCredentials.of(cmq.secretId(), cmq.secretKey()))
+        .client(client)
         .queue(queue)
         .linger(Duration.ofMillis(2))
         .build();

@@ -16,6 +16,8 @@ import dev.iotforwarder.DeviceMessage;
 import dev.iotforwarder.EnvelopeCodec;
 import dev.iotforwarder.PermanentForwardingException;
 import dev.iotforwarder.RetriableForwardingException;
+import dev.iotforwarder.spi.BatchLimits;
+import dev.iotforwarder.spi.BatchResult;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,15 +41,17 @@ class CmqSinkTest {
   static final String KEY = "sink-test-secret-key";
   static final String OK_BATCH = "{\"code\":0,\"message\":\"\",\"requestId\":\"r\",\"msgList\":[]}";
   private final List<CmqSink> sinks = new ArrayList<>();
+  private final CmqClient client =
+      CmqClient.builder().endpoint(CmqEndpoint.of(wm.baseUrl())).credentials(CmqCredentials.of(ID, KEY)).build();
 
   @AfterEach
   void close() {
     sinks.forEach(CmqSink::close);
+    client.close(); // the host's: sinks never close it
   }
 
   private CmqSink.Builder queueSink() {
-    return CmqSink.builder().endpoint(CmqEndpoint.of(wm.baseUrl())).credentials(CmqCredentials.of(ID, KEY))
-        .queue("q1").linger(Duration.ofSeconds(5));
+    return CmqSink.builder().client(client).queue("q1").linger(Duration.ofSeconds(5));
   }
 
   private CmqSink build(CmqSink.Builder b) {
@@ -71,6 +75,16 @@ class CmqSinkTest {
         .filter(p -> !"slow".equals(p.get("queueName"))).toList();
   }
 
+  private static BatchResult result(CompletableFuture<BatchResult> f) throws Exception {
+    BatchResult r = f.get(10, TimeUnit.SECONDS);
+    assertThat(r).isNotNull();
+    return r;
+  }
+
+  private static long bodyCount(Map<String, String> p) {
+    return p.keySet().stream().filter(k -> k.startsWith("msgBody.")).count();
+  }
+
   private static Throwable failure(CompletableFuture<?> f) throws Exception {
     try {
       f.get(10, TimeUnit.SECONDS);
@@ -81,14 +95,14 @@ class CmqSinkTest {
   }
 
   @Test
-  @DisplayName("queue mode: one BatchSendMessage with the envelopes in submission order, and delaySeconds")
+  @DisplayName("queue mode: a batch is one BatchSendMessage with the envelopes in batch order, and delaySeconds")
   void queueBatch() throws Exception {
     wm.stubFor(post("/").willReturn(okJson(OK_BATCH)));
     CmqSink sink = build(queueSink().delaySeconds(7));
     List<DeviceMessage> ms = List.of(msg("a", 1), msg("b", 2), msg("a", 3));
-    List<CompletableFuture<Void>> fs = ms.stream().map(sink::send).toList();
-    sink.flush().get(10, TimeUnit.SECONDS);
-    CompletableFuture.allOf(fs.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+    BatchResult r = result(sink.sendBatch(ms));
+    assertThat(r.size()).isEqualTo(3);
+    assertThat(r.allSucceeded()).isTrue();
     List<Map<String, String>> sent = sent();
     assertThat(sent).hasSize(1);
     Map<String, String> p = sent.get(0);
@@ -104,46 +118,119 @@ class CmqSinkTest {
   }
 
   @Test
-  @DisplayName("at most 16 messages and maxBatchBytes per request")
+  @DisplayName("send() alone is a batch of one: one request with one body")
+  void sendIsABatchOfOne() throws Exception {
+    wm.stubFor(post("/").willReturn(okJson(OK_BATCH)));
+    CmqSink sink = build(queueSink());
+    DeviceMessage m = msg("a", 1);
+    sink.send(m).get(10, TimeUnit.SECONDS);
+    List<Map<String, String>> sent = sent();
+    assertThat(sent).hasSize(1);
+    assertThat(sent.get(0)).containsEntry("Action", "BatchSendMessage").containsEntry("msgBody.1", envelope(m))
+        .doesNotContainKey("msgBody.2");
+    assertThat(sink.requestCount()).isEqualTo(1);
+  }
+
+  @Test
+  @DisplayName("the builder's batch settings are the limits the lane batches by")
+  void declaresItsLimits() {
+    CmqSink defaults = build(queueSink().linger(CmqSink.DEFAULT_LINGER));
+    assertThat(defaults.batchLimits()).isEqualTo(new BatchLimits(16, CmqSink.DEFAULT_MAX_BATCH_BYTES,
+        CmqSink.DEFAULT_LINGER, CmqSink.DEFAULT_MAX_IN_FLIGHT));
+    CmqSink set = build(queueSink().name("set").maxBatchCount(4).maxBatchBytes(2048).linger(Duration.ofMillis(9))
+        .maxInFlight(3));
+    assertThat(set.batchLimits()).isEqualTo(new BatchLimits(4, 2048, Duration.ofMillis(9), 3));
+    assertThat(set.batchKey(msg("a", 1))).isEqualTo(set.batchKey(msg("b", 2)));
+  }
+
+  @Test
+  @DisplayName("at most 16 messages and maxBatchBytes per request, even for a larger batch")
   void batchLimits() throws Exception {
     wm.stubFor(post("/").willReturn(okJson(OK_BATCH)));
     CmqSink sink = build(queueSink());
-    List<CompletableFuture<Void>> fs = new ArrayList<>();
+    List<DeviceMessage> forty = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
-      fs.add(sink.send(msg("d", i)));
+      forty.add(msg("d", i));
     }
-    sink.flush().get(10, TimeUnit.SECONDS);
-    assertThat(fs).allSatisfy(f -> assertThat(f).isCompleted());
-    assertThat(sent()).extracting(p -> p.keySet().stream().filter(k -> k.startsWith("msgBody.")).count())
-        .containsExactlyInAnyOrder(16L, 16L, 8L);
+    BatchResult r = result(sink.sendBatch(forty));
+    assertThat(r.size()).isEqualTo(40);
+    assertThat(r.allSucceeded()).isTrue();
+    List<Map<String, String>> sent = sent();
+    assertThat(sent).extracting(CmqSinkTest::bodyCount).containsExactlyInAnyOrder(16L, 16L, 8L);
+    assertThat(sent.stream().flatMap(p -> p.entrySet().stream().filter(e -> e.getKey().startsWith("msgBody.")))
+        .map(Map.Entry::getValue).toList())
+        .containsExactlyInAnyOrderElementsOf(forty.stream().map(CmqSinkTest::envelope).toList());
 
     wm.resetRequests();
     int size = envelope(msg("d", 0)).length();
     CmqSink small = build(queueSink().name("small").maxBatchBytes(1024));
-    List<CompletableFuture<Void>> gs = new ArrayList<>();
+    List<DeviceMessage> ten = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
-      gs.add(small.send(msg("d", 0)));
+      ten.add(msg("d", 0));
     }
-    small.flush().get(10, TimeUnit.SECONDS);
+    assertThat(result(small.sendBatch(ten)).allSucceeded()).isTrue();
     long perRequest = 1024 / size;
-    assertThat(sent()).allSatisfy(p ->
-        assertThat(p.keySet().stream().filter(k -> k.startsWith("msgBody.")).count()).isLessThanOrEqualTo(perRequest));
+    assertThat(sent()).allSatisfy(p -> assertThat(bodyCount(p)).isLessThanOrEqualTo(perRequest));
+    assertThat(sent().stream().mapToLong(CmqSinkTest::bodyCount).sum()).isEqualTo(10);
+  }
+
+  @Test
+  @DisplayName("sendBatch from several threads at once: every batch is one request, every message stored")
+  void concurrentBatches() throws Exception {
+    wm.stubFor(post("/").willReturn(okJson(OK_BATCH)));
+    CmqSink sink = build(queueSink());
+    int threads = 6;
+    int batchesEach = 10;
+    List<CompletableFuture<BatchResult>> results = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    List<Thread> senders = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int id = t;
+      Thread sender = new Thread(() -> {
+        try {
+          go.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+        for (int b = 0; b < batchesEach; b++) {
+          results.add(sink.sendBatch(List.of(msg("t" + id, 3L * b), msg("t" + id, 3L * b + 1),
+              msg("t" + id, 3L * b + 2))));
+        }
+      });
+      senders.add(sender);
+      sender.start();
+    }
+    go.countDown();
+    for (Thread t : senders) {
+      t.join(30_000);
+    }
+    sink.flush().get(10, TimeUnit.SECONDS);
+    assertThat(results).hasSize(threads * batchesEach).allSatisfy(f -> {
+      assertThat(f).isCompleted();
+      assertThat(f.join().allSucceeded()).isTrue();
+    });
+    List<Map<String, String>> sent = sent();
+    assertThat(sent).hasSize(threads * batchesEach).allSatisfy(p -> assertThat(bodyCount(p)).isEqualTo(3));
+    assertThat(sink.requestCount()).isEqualTo(threads * batchesEach);
   }
 
   @Test
   @DisplayName("topic mode: tags and routing keys per message, never mixed in one batch")
   void topicMode() throws Exception {
     wm.stubFor(post("/").willReturn(okJson(OK_BATCH)));
-    CmqSink sink = build(CmqSink.builder().endpoint(CmqEndpoint.of(wm.baseUrl())).credentials(CmqCredentials.of(ID, KEY))
+    CmqSink sink = build(CmqSink.builder().client(client)
         .topic("events").msgTags(CmqSink.tagByMsgType()).routingKey(CmqSink.routingKeyByDevice())
         .linger(Duration.ofSeconds(5)));
     DeviceMessage a1 = msg("a", 1);
     DeviceMessage b1 = msg("b", 1);
     DeviceMessage aOnline = DeviceMessage.status("prod", "a", "1", "Online", 2);
     DeviceMessage a2 = msg("a", 3);
-    List<CompletableFuture<Void>> fs = List.of(sink.send(a1), sink.send(b1), sink.send(aOnline), sink.send(a2));
-    sink.flush().get(10, TimeUnit.SECONDS);
-    CompletableFuture.allOf(fs.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+    assertThat(sink.batchKey(a1)).isEqualTo(sink.batchKey(a2)).isNotEqualTo(sink.batchKey(b1))
+        .isNotEqualTo(sink.batchKey(aOnline));
+    // The lane never mixes keys in a batch; a batch that does is still sent one request per key.
+    BatchResult r = result(sink.sendBatch(List.of(a1, b1, aOnline, a2)));
+    assertThat(r.allSucceeded()).isTrue();
     List<Map<String, String>> sent = sent();
     assertThat(sent).hasSize(3).allSatisfy(p ->
         assertThat(p).containsEntry("Action", "BatchPublishMessage").containsEntry("topicName", "events"));
@@ -188,12 +275,10 @@ class CmqSinkTest {
   void errorClasses(int code, String kind) throws Exception {
     wm.stubFor(post("/").willReturn(okJson("{\"code\":" + code + ",\"message\":\"(10000)x\",\"requestId\":\"r\"}")));
     CmqSink sink = build(queueSink());
-    CompletableFuture<Void> f1 = sink.send(msg("a", 1));
-    CompletableFuture<Void> f2 = sink.send(msg("b", 1));
-    sink.flush().get(10, TimeUnit.SECONDS);
+    BatchResult r = result(sink.sendBatch(List.of(msg("a", 1), msg("b", 1))));
     Class<?> expected = kind.equals("retriable") ? RetriableForwardingException.class : PermanentForwardingException.class;
-    assertThat(failure(f1)).isInstanceOf(expected).hasCauseInstanceOf(CmqException.class);
-    assertThat(failure(f2)).isInstanceOf(expected);
+    assertThat(r.failure(0)).isInstanceOf(expected).hasCauseInstanceOf(CmqException.class);
+    assertThat(r.failure(1)).isInstanceOf(expected);
     assertThat(sent()).hasSize(1);
   }
 
@@ -217,13 +302,12 @@ class CmqSinkTest {
     wm.stubFor(post("/").atPriority(3).willReturn(okJson(OK_BATCH)));
     CmqSink sink = build(queueSink());
     List<DeviceMessage> ms = new ArrayList<>();
-    List<CompletableFuture<Void>> fs = new ArrayList<>();
     for (int i = 0; i < 16; i++) {
       ms.add(msg("d" + i, i));
-      fs.add(sink.send(ms.get(i)));
     }
-    sink.flush().get(10, TimeUnit.SECONDS);
-    CompletableFuture.allOf(fs.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+    BatchResult r = result(sink.sendBatch(ms));
+    assertThat(r.size()).isEqualTo(16);
+    assertThat(r.allSucceeded()).as("every message of the split batch succeeds").isTrue();
     // 16 -> 8+8 (4470) -> 4+4+4+4 (4470) -> 2 x 8 (10420) : 1 + 2 + 4 + 8 requests
     assertThat(sent()).hasSize(15);
     assertThat(sink.splitCount()).isEqualTo(7);
@@ -251,17 +335,97 @@ class CmqSinkTest {
   }
 
   @Test
-  @DisplayName("close() fails what is still pending, refuses later sends, and is idempotent")
+  @DisplayName("in a batch, an envelope over maxMessageBytes fails alone without a request, and the others go")
+  void oversizedMessageInABatch() throws Exception {
+    wm.stubFor(post("/").willReturn(okJson(OK_BATCH)));
+    CmqSink sink = build(queueSink().maxMessageBytes(300));
+    DeviceMessage big = DeviceMessage.publish("prod", "big", "1", "t", 1, new byte[400]);
+    DeviceMessage a = msg("a", 1);
+    DeviceMessage b = msg("b", 2);
+    BatchResult r = result(sink.sendBatch(List.of(a, big, b)));
+    assertThat(r.failure(0)).isNull();
+    assertThat(r.failure(1)).isInstanceOf(PermanentForwardingException.class)
+        .hasMessageContaining("over maxMessageBytes 300");
+    assertThat(r.failure(2)).isNull();
+    List<Map<String, String>> sent = sent();
+    assertThat(sent).hasSize(1);
+    assertThat(sent.get(0)).containsEntry("msgBody.1", envelope(a)).containsEntry("msgBody.2", envelope(b))
+        .doesNotContainKey("msgBody.3");
+  }
+
+  @Test
+  @DisplayName("4400 in a batch: halves until the one message too large fails alone, permanently; the others are stored")
+  void serverRejectsOneMessageOfABatch() throws Exception {
+    wm.stubFor(post("/").withRequestBody(containing("huge")).atPriority(1)
+        .willReturn(okJson("{\"code\":4400,\"message\":\"(10230)message too large\",\"requestId\":\"r\"}")));
+    wm.stubFor(post("/").atPriority(2).willReturn(okJson(OK_BATCH)));
+    CmqSink sink = build(queueSink());
+    List<DeviceMessage> ms = List.of(msg("a", 1), msg("huge", 2), msg("b", 3), msg("c", 4));
+    BatchResult r = result(sink.sendBatch(ms));
+    assertThat(r.failure(1)).isInstanceOf(PermanentForwardingException.class).hasMessageContaining("too large")
+        .hasCauseInstanceOf(CmqException.class);
+    assertThat(r.failure(0)).isNull();
+    assertThat(r.failure(2)).isNull();
+    assertThat(r.failure(3)).isNull();
+    // [a huge b c] -> [a huge] + [b c] -> [a] + [huge]
+    assertThat(sent()).extracting(CmqSinkTest::bodyCount).containsExactlyInAnyOrder(4L, 2L, 2L, 1L, 1L);
+    assertThat(sink.splitCount()).isEqualTo(2);
+    assertThat(sink.isHealthy()).as("a message too large says nothing about the sink's health").isTrue();
+  }
+
+  @Test
+  @DisplayName("a tag function that throws fails its message permanently, alone; the others of the batch go")
+  void unkeyableMessage() throws Exception {
+    wm.stubFor(post("/").willReturn(okJson(OK_BATCH)));
+    CmqSink sink = build(CmqSink.builder().client(client).topic("events").msgTags(m -> {
+      if (m.deviceName().equals("bad")) {
+        throw new IllegalStateException("no tags for bad");
+      }
+      return List.of("x");
+    }));
+    DeviceMessage bad = msg("bad", 1);
+    assertThat(sink.batchKey(bad)).isNotEqualTo(sink.batchKey(bad)).isNotEqualTo(sink.batchKey(msg("a", 1)));
+    BatchResult r = result(sink.sendBatch(List.of(msg("a", 1), bad)));
+    assertThat(r.failure(0)).isNull();
+    assertThat(r.failure(1)).isInstanceOf(PermanentForwardingException.class).hasMessageContaining("no tags for bad");
+    assertThat(sent()).hasSize(1);
+  }
+
+  @Test
+  @DisplayName("close() waits up to closeTimeout for a request in flight, whose messages are then stored")
+  void closeWaitsForRequestsInFlight() throws Exception {
+    wm.stubFor(post("/").willReturn(okJson(OK_BATCH).withFixedDelay(300)));
+    CmqSink sink = build(queueSink().closeTimeout(Duration.ofSeconds(30)));
+    CompletableFuture<BatchResult> inFlight = sink.sendBatch(List.of(msg("a", 1), msg("b", 2)));
+    assertThat(inFlight).as("the reply takes 300 ms").isNotDone();
+    sink.close();
+    assertThat(inFlight).as("close returned after the reply").isCompleted();
+    assertThat(result(inFlight).allSucceeded()).isTrue();
+    BatchResult late = result(sink.sendBatch(List.of(msg("a", 3), msg("b", 4))));
+    assertThat(late.failure(0)).isInstanceOf(PermanentForwardingException.class).hasMessageContaining("closed");
+    assertThat(late.failure(1)).isInstanceOf(PermanentForwardingException.class);
+    assertThat(sent()).hasSize(1);
+  }
+
+  @Test
+  @DisplayName("close() cancels the requests still in flight after closeTimeout, refuses later sends, is idempotent,"
+      + " and leaves the client open")
   void closing() throws Exception {
     wm.stubFor(post("/").willReturn(okJson(OK_BATCH).withFixedDelay(10_000)));
     CmqSink sink = build(queueSink().queue("slow").linger(Duration.ZERO).closeTimeout(Duration.ofMillis(100)));
     CompletableFuture<Void> inFlight = sink.send(msg("a", 1));
+    CompletableFuture<BatchResult> batchInFlight = sink.sendBatch(List.of(msg("b", 1), msg("c", 1)));
     sink.close();
     assertThat(failure(inFlight)).isInstanceOf(RetriableForwardingException.class);
+    BatchResult cancelled = result(batchInFlight);
+    assertThat(cancelled.failure(0)).isInstanceOf(RetriableForwardingException.class).hasMessageContaining("closed");
+    assertThat(cancelled.failure(1)).isInstanceOf(RetriableForwardingException.class);
     assertThat(failure(sink.send(msg("a", 2)))).isInstanceOf(PermanentForwardingException.class)
         .hasMessageContaining("closed");
     assertThat(sink.isHealthy()).isFalse();
     sink.close();
+    wm.stubFor(post("/").willReturn(okJson(OK_BATCH)));
+    assertThat(client.batchSendMessage("q1", List.of("still open"), 0).get(10, TimeUnit.SECONDS)).isEmpty();
   }
 
   @Test
@@ -272,8 +436,7 @@ class CmqSinkTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("queue and topic were both set")
         .hasMessageContaining("msgTags and routingKey are for topic mode")
-        .hasMessageContaining("endpoint was null")
-        .hasMessageContaining("credentials was null")
+        .hasMessageContaining("client was null but is required")
         .hasMessageContaining("maxBatchCount was 17 but must be in [1, 16]")
         .hasMessageContaining("maxInFlight was 0")
         .hasMessageContaining("linger was PT-1S");

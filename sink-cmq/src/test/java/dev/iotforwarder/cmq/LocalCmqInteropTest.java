@@ -84,12 +84,15 @@ class LocalCmqInteropTest {
   }
 
   @Test
-  @DisplayName("a sink keeps up to maxInFlight requests in flight at once, never more")
+  @DisplayName("a sink declares maxInFlight for the lane, and its requests never exceed what the client's HTTP"
+      + " dispatcher allows")
   void maxInFlight() throws Exception {
     cmq.faultRate(1.0, 1, List.of("BatchSendMessage"), LocalCmq.Fault.delay(Duration.ofMillis(200)));
     java.util.concurrent.atomic.AtomicInteger now = new java.util.concurrent.atomic.AtomicInteger();
     java.util.concurrent.atomic.AtomicInteger max = new java.util.concurrent.atomic.AtomicInteger();
-    okhttp3.OkHttpClient counting = new okhttp3.OkHttpClient.Builder().addInterceptor(chain -> {
+    okhttp3.Dispatcher dispatcher = new okhttp3.Dispatcher();
+    dispatcher.setMaxRequests(3);
+    okhttp3.OkHttpClient counting = new okhttp3.OkHttpClient.Builder().dispatcher(dispatcher).addInterceptor(chain -> {
       max.accumulateAndGet(now.incrementAndGet(), Math::max);
       try {
         return chain.proceed(chain.request());
@@ -97,9 +100,13 @@ class LocalCmqInteropTest {
         now.decrementAndGet();
       }
     }).build();
-    try (CmqSink sink = CmqSink.builder().endpoint(CmqEndpoint.of(cmq.url()))
-        .credentials(CmqCredentials.of(cmq.secretId(), cmq.secretKey())).okHttpClient(counting)
+    // The lane keeps at most batchLimits().maxInFlight() batches of a sink outstanding (core's lane
+    // tests); the sink itself queues nothing, and the host's dispatcher bounds the HTTP calls.
+    try (CmqClient host = CmqClient.builder().endpoint(CmqEndpoint.of(cmq.url()))
+        .credentials(CmqCredentials.of(cmq.secretId(), cmq.secretKey())).okHttpClient(counting).build();
+        CmqSink sink = CmqSink.builder().client(host)
         .queue("q1").maxBatchCount(1).linger(Duration.ZERO).maxInFlight(3).build()) {
+      assertThat(sink.batchLimits().maxInFlight()).isEqualTo(3);
       List<java.util.concurrent.CompletableFuture<Void>> fs = new java.util.ArrayList<>();
       for (int i = 0; i < 12; i++) {
         fs.add(sink.send(CmqSinkTest.msg("d" + i, i)));

@@ -40,8 +40,8 @@ class SecretsTest {
       texts.add(good.toString());
       texts.add(CmqSigner.of(good).toString());
 
-      try (CmqSink sink = CmqSink.builder().endpoint(CmqEndpoint.of(cmq.url())).credentials(good).queue("q")
-          .linger(Duration.ZERO).build()) {
+      try (CmqClient goodClient = CmqClient.builder().endpoint(CmqEndpoint.of(cmq.url())).credentials(good).build();
+          CmqSink sink = CmqSink.builder().client(goodClient).queue("q").linger(Duration.ZERO).build()) {
         texts.add(sink.toString());
         sink.send(CmqSinkTest.msg("a", 1)).get(10, TimeUnit.SECONDS);
         cmq.injectFaults(List.of("BatchSendMessage"), Fault.error(4420), Fault.httpStatus(503), Fault.drop());
@@ -49,15 +49,16 @@ class SecretsTest {
           texts.addAll(failureTexts(sink.send(CmqSinkTest.msg("a", 2))));
         }
       }
-      try (CmqSink sink = CmqSink.builder().endpoint(CmqEndpoint.of(cmq.url())).credentials(wrong).queue("q")
-          .linger(Duration.ZERO).build()) {
+      try (CmqClient wrongClient = CmqClient.builder().endpoint(CmqEndpoint.of(cmq.url())).credentials(wrong).build();
+          CmqSink sink = CmqSink.builder().client(wrongClient).queue("q").linger(Duration.ZERO).build()) {
         texts.addAll(failureTexts(sink.send(CmqSinkTest.msg("a", 3))));
       }
       try (CmqClient client = CmqClient.builder().endpoint(CmqEndpoint.of(cmq.url())).credentials(wrong).build()) {
         texts.add(client.toString());
         texts.addAll(failureTexts(client.batchReceiveMessage("q", 16, Duration.ZERO)));
       }
-      CmqReceiver receiver = CmqReceiver.builder().endpoint(CmqEndpoint.of(cmq.url())).credentials(good).queue("q")
+      CmqClient receiverClient = CmqClient.builder().endpoint(CmqEndpoint.of(cmq.url())).credentials(good).build();
+      CmqReceiver receiver = CmqReceiver.builder().client(receiverClient).queue("q")
           .pollingWait(Duration.ofSeconds(1)).handler((m, raw) -> {
             throw new IllegalStateException("handler fails on purpose");
           }).build();
@@ -65,6 +66,7 @@ class SecretsTest {
       receiver.start();
       Await.until("handler called", () -> receiver.handlerFailureCount() > 0);
       receiver.close();
+      receiverClient.close();
       assertThat(cmq.signatureFailures()).as("the wrong key was used").isPositive();
     } finally {
       System.err.flush();

@@ -49,7 +49,8 @@ public final class SpoolCrashChild {
     int count = Integer.parseInt(args[6]);
     PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false,
         StandardCharsets.US_ASCII);
-    CmqSink sink = CmqSink.builder().endpoint(CmqEndpoint.of(url)).credentials(credentials)
+    CmqClient client = CmqClient.builder().endpoint(CmqEndpoint.of(url)).credentials(credentials).build();
+    CmqSink sink = CmqSink.builder().client(client)
         .queue(queue).linger(Duration.ofMillis(2)).build();
     try (Forwarder forwarder = Forwarder.builder()
         .route(sink)
@@ -73,6 +74,7 @@ public final class SpoolCrashChild {
           + s.replayed() + " spooled=" + s.spooled() + " completed=" + s.completed() + " pending="
           + s.pending() + " balanced=" + forwarder.stats().balanced());
     }
+    client.close(); // the host's, closed after the forwarder closed its sink
     line(out, "CLOSED");
   }
 

@@ -133,8 +133,9 @@ class SpoolCrashTest {
     try {
       String line = holder.next(deadline);
       assertThat(line).startsWith("START");
-      CmqSink sink = CmqSink.builder().endpoint(CmqEndpoint.of(cmq.url()))
-          .credentials(CmqCredentials.of(cmq.secretId(), cmq.secretKey())).queue(queue).build();
+      CmqClient client = CmqClient.builder().endpoint(CmqEndpoint.of(cmq.url()))
+          .credentials(CmqCredentials.of(cmq.secretId(), cmq.secretKey())).build();
+      CmqSink sink = CmqSink.builder().client(client).queue(queue).build();
       assertThatThrownBy(() -> Forwarder.builder().route(sink).spool(spool).build())
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("is in use by another forwarder (process " + holder.process.pid() + ")");
@@ -143,12 +144,11 @@ class SpoolCrashTest {
       holder.process.getOutputStream().flush();
       assertThat(holder.process.waitFor(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
       assertThat(holder.process.exitValue()).isZero();
-      try (Forwarder again = Forwarder.builder().route(CmqSink.builder()
-          .endpoint(CmqEndpoint.of(cmq.url()))
-          .credentials(CmqCredentials.of(cmq.secretId(), cmq.secretKey())).queue(queue).build())
+      try (Forwarder again = Forwarder.builder().route(CmqSink.builder().client(client).queue(queue).build())
           .spool(spool).build()) {
         assertThat(again.stats().spool().pending()).isZero();
       }
+      client.close();
     } finally {
       holder.process.destroyForcibly();
     }
