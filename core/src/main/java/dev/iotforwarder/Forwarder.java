@@ -40,7 +40,7 @@ import java.util.concurrent.CompletableFuture;
  * spool}, each message is written to a local write-ahead log before it enters the lanes, removed once
  * every routed sink acknowledged or dead-lettered it, and replayed after a crash or restart (in
  * per-device order, before newer messages of the same device). {@link #submit(DeviceMessage)}
- * reports the moment a message is safe in the spool ({@link Forwarding#accepted()}) as well as the
+ * reports the moment a message is safe in the spool ({@link Submission#accepted()}) as well as the
  * end of its journey; {@link #forward(DeviceMessage)} reports only the end. Delivery stays
  * at-least-once: a replayed message may already have reached a sink before the crash.
  */
@@ -68,7 +68,7 @@ public interface Forwarder extends AutoCloseable {
   /**
    * Forwards one message like {@link #forward(DeviceMessage)}, and also reports when the forwarder
    * has taken responsibility for it: with a spool, once the message is durable in it. A gateway that
-   * must not lose a message acknowledges its device on {@link Forwarding#accepted()}:
+   * must not lose a message acknowledges its device on {@link Submission#accepted()}:
    *
    * <pre>{@code
    * forwarder.submit(message).accepted().whenComplete((ok, error) -> {
@@ -86,7 +86,7 @@ public interface Forwarder extends AutoCloseable {
    * @return its two stages; after {@link #close()} both are already failed
    * @throws NullPointerException if {@code message} is null
    */
-  default Forwarding submit(DeviceMessage message) {
+  default Submission submit(DeviceMessage message) {
     CompletableFuture<ForwardResult> completion = forward(message);
     CompletableFuture<Void> accepted = new CompletableFuture<>();
     completion.whenComplete((r, e) -> {
@@ -95,7 +95,7 @@ public interface Forwarder extends AutoCloseable {
       }
     });
     accepted.complete(null);
-    return new Forwarding(accepted, completion);
+    return new Submission(accepted, completion);
   }
 
   /**

@@ -258,7 +258,7 @@ public final class ForwarderBuilder {
    *
    * <p>With a spool, each routed message is written to the spool before it enters the lanes; {@link
    * Forwarder#submit(DeviceMessage)} reports when that write is durable ({@link
-   * Forwarding#accepted()}). The lanes take messages from the spool as they have room, so their
+   * Submission#accepted()}). The lanes take messages from the spool as they have room, so their
    * {@link LaneOptions#overflow(MessageType) overflow policies} no longer apply: when the sinks fall
    * behind, the backlog waits on disk, bounded by {@link SpoolOptions#maxDiskBytes()} and governed
    * by {@link SpoolOptions#fullPolicy()}. A message leaves the spool once every sink it was routed

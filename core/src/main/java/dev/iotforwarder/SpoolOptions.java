@@ -9,7 +9,7 @@ import java.util.Objects;
  * SpoolOptions)}): when it calls fsync, how much disk it may use, what it does when that is full,
  * and how large its segment files are. Immutable and thread-safe. See {@code docs/spool.md}.
  *
- * <p><b>Fsync policy</b>: what "accepted" promises ({@link Forwarding#accepted()}).
+ * <p><b>Fsync policy</b>: what "accepted" promises ({@link Submission#accepted()}).
  *
  * <table>
  *   <caption>What each policy costs and survives</caption>

@@ -4,7 +4,7 @@ import dev.iotforwarder.DeviceMessage;
 import dev.iotforwarder.ForwardResult;
 import dev.iotforwarder.Forwarder;
 import dev.iotforwarder.ForwarderStats;
-import dev.iotforwarder.Forwarding;
+import dev.iotforwarder.Submission;
 import dev.iotforwarder.ForwardingException;
 import dev.iotforwarder.LaneOptions;
 import dev.iotforwarder.MessageFilter;
@@ -128,7 +128,7 @@ public final class Pipeline implements Forwarder {
   }
 
   @Override
-  public Forwarding submit(DeviceMessage message) {
+  public Submission submit(DeviceMessage message) {
     CompletableFuture<Void> accepted = new CompletableFuture<>();
     CompletableFuture<ForwardResult> completion = route(message, accepted);
     if (!accepted.isDone() && completion.isDone()) { // filtered, or refused before any lane
@@ -140,7 +140,7 @@ public final class Pipeline implements Forwarder {
         }
       });
     }
-    return new Forwarding(accepted, completion);
+    return new Submission(accepted, completion);
   }
 
   /**

@@ -3,7 +3,7 @@ package dev.iotforwarder.bench;
 import dev.iotforwarder.DeviceMessage;
 import dev.iotforwarder.Forwarder;
 import dev.iotforwarder.ForwarderBuilder;
-import dev.iotforwarder.Forwarding;
+import dev.iotforwarder.Submission;
 import dev.iotforwarder.SpoolOptions;
 import dev.iotforwarder.spi.Sink;
 import java.io.IOException;
@@ -139,7 +139,7 @@ public final class SpoolThroughput {
     try (Forwarder f = forwarder(c, dir)) {
       long start = System.nanoTime();
       for (long i = 0; i < messages; i++) {
-        Forwarding s = f.submit(message(i));
+        Submission s = f.submit(message(i));
         s.accepted().get(30, TimeUnit.SECONDS);
       }
       long nanos = System.nanoTime() - start;

@@ -6,7 +6,7 @@ import dev.iotforwarder.BufferFullException;
 import dev.iotforwarder.DeadLetter;
 import dev.iotforwarder.DeviceMessage;
 import dev.iotforwarder.Forwarder;
-import dev.iotforwarder.Forwarding;
+import dev.iotforwarder.Submission;
 import dev.iotforwarder.LaneOptions;
 import dev.iotforwarder.OverflowPolicy;
 import dev.iotforwarder.PermanentForwardingException;
@@ -48,14 +48,14 @@ class SpoolFullPolicyTest {
   }
 
   /** The outcome of one submit: accepted, or the reason it was not. */
-  record Outcome(DeviceMessage message, Forwarding stages, Throwable refusal) {
+  record Outcome(DeviceMessage message, Submission stages, Throwable refusal) {
     boolean accepted() {
       return refusal == null;
     }
   }
 
   private static Outcome submit(Forwarder f, DeviceMessage m) {
-    Forwarding s = f.submit(m);
+    Submission s = f.submit(m);
     try {
       s.accepted().get(30, TimeUnit.SECONDS);
       return new Outcome(m, s, null);

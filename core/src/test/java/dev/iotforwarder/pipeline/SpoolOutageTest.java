@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.iotforwarder.DeviceMessage;
 import dev.iotforwarder.Forwarder;
 import dev.iotforwarder.ForwarderStats;
-import dev.iotforwarder.Forwarding;
+import dev.iotforwarder.Submission;
 import dev.iotforwarder.LaneOptions;
 import dev.iotforwarder.SinkStats;
 import dev.iotforwarder.SpoolOptions;
@@ -42,7 +42,7 @@ class SpoolOutageTest {
         .spool(tmp.resolve("spool"), spool)
         .laneDefaults(LaneOptions.builder().maxMessages(LANE_MESSAGES).build())
         .build()) {
-      List<Forwarding> stages = new ArrayList<>();
+      List<Submission> stages = new ArrayList<>();
       for (int i = 0; i < MESSAGES; i++) {
         int device = i % DEVICES;
         DeviceMessage m = i % 10 == 0
@@ -50,7 +50,7 @@ class SpoolOutageTest {
         sent.add(m);
         stages.add(f.submit(m));
       }
-      for (Forwarding s : stages) {
+      for (Submission s : stages) {
         s.accepted().get(30, TimeUnit.SECONDS);
       }
 

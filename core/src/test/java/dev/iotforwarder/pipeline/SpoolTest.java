@@ -7,7 +7,7 @@ import dev.iotforwarder.DeviceMessage;
 import dev.iotforwarder.ForwardResult;
 import dev.iotforwarder.Forwarder;
 import dev.iotforwarder.ForwarderStats;
-import dev.iotforwarder.Forwarding;
+import dev.iotforwarder.Submission;
 import dev.iotforwarder.ForwardingException;
 import dev.iotforwarder.LaneOptions;
 import dev.iotforwarder.MessageFilter;
@@ -74,13 +74,13 @@ class SpoolTest {
   void acceptedThenDeliveredThenRemoved(SpoolOptions.Fsync fsync) throws Exception {
     Path dir = tmp.resolve("spool");
     RecordingSink sink = new RecordingSink("queue");
-    List<Forwarding> stages = new ArrayList<>();
+    List<Submission> stages = new ArrayList<>();
     try (Forwarder f = Forwarder.builder().route(sink).spool(dir, options(fsync)).build()) {
       for (int i = 0; i < 300; i++) {
         stages.add(f.submit(i % 10 == 0
             ? Fixtures.status(i % 7, i, StatusEvent.ONLINE) : Fixtures.publish(i % 7, i)));
       }
-      for (Forwarding s : stages) {
+      for (Submission s : stages) {
         s.accepted().get(10, TimeUnit.SECONDS);
         assertThat(s.completion().get(10, TimeUnit.SECONDS).status())
             .isEqualTo(ForwardResult.Status.DELIVERED);
@@ -104,8 +104,8 @@ class SpoolTest {
   void withoutASpoolAcceptedMeansTakenIntoTheLanes() throws Exception {
     RecordingSink sink = new RecordingSink("queue");
     try (Forwarder f = Forwarder.builder().route(MessageFilter.statusOnly(), sink).build()) {
-      Forwarding published = f.submit(Fixtures.publish(1, 1));
-      Forwarding status = f.submit(Fixtures.status(1, 2, StatusEvent.ONLINE));
+      Submission published = f.submit(Fixtures.publish(1, 1));
+      Submission status = f.submit(Fixtures.status(1, 2, StatusEvent.ONLINE));
       assertThat(published.accepted()).isCompleted();
       assertThat(published.completion().get(5, TimeUnit.SECONDS).filtered()).isTrue();
       status.accepted().get(5, TimeUnit.SECONDS);
@@ -118,7 +118,7 @@ class SpoolTest {
   void afterCloseBothStagesFail() {
     Forwarder f = Forwarder.builder().route(new RecordingSink("q")).spool(tmp.resolve("s")).build();
     f.close();
-    Forwarding s = f.submit(Fixtures.publish(1, 1));
+    Submission s = f.submit(Fixtures.publish(1, 1));
     assertThat(s.accepted()).isCompletedExceptionally();
     assertThat(s.completion()).isCompletedExceptionally();
   }
@@ -144,7 +144,7 @@ class SpoolTest {
     FlakySink down = FlakySink.builder("queue").build();
     down.pause();
     List<DeviceMessage> sent = new ArrayList<>();
-    List<Forwarding> stages = new ArrayList<>();
+    List<Submission> stages = new ArrayList<>();
     try (Forwarder f = Forwarder.builder().route(down).spool(dir, options(SpoolOptions.Fsync.EVERY_WRITE))
         .laneDefaults(LaneOptions.builder().maxMessages(7).build())
         .closeTimeout(Duration.ZERO).build()) {
@@ -155,14 +155,14 @@ class SpoolTest {
           stages.add(f.submit(m));
         }
       }
-      for (Forwarding s : stages) {
+      for (Submission s : stages) {
         s.accepted().get(10, TimeUnit.SECONDS);
       }
       assertThat(f.stats().spool().pending()).isEqualTo(100);
       assertThat(f.stats().sink("queue").queued() + f.stats().sink("queue").inflight())
           .as("only the lane's buffer is in memory").isLessThanOrEqualTo(7);
     }
-    for (Forwarding s : stages) {
+    for (Submission s : stages) {
       assertThatThrownBy(() -> s.completion().get(5, TimeUnit.SECONDS))
           .isInstanceOf(ExecutionException.class)
           .cause().isInstanceOf(ForwardingException.class)

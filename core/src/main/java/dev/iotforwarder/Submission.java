@@ -28,7 +28,7 @@ import java.util.concurrent.CompletableFuture;
  * @param accepted completes when the forwarder has taken the message (see above)
  * @param completion completes when every routed sink has the message, or fails
  */
-public record Forwarding(
+public record Submission(
     CompletableFuture<Void> accepted, CompletableFuture<ForwardResult> completion) {
 
   /**
@@ -36,7 +36,7 @@ public record Forwarding(
    *
    * @throws NullPointerException if a future is null
    */
-  public Forwarding {
+  public Submission {
     Objects.requireNonNull(accepted, "accepted == null");
     Objects.requireNonNull(completion, "completion == null");
   }
