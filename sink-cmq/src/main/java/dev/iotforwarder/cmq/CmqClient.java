@@ -3,12 +3,16 @@ package dev.iotforwarder.cmq;
 import dev.iotforwarder.cmq.internal.CmqRequests;
 import dev.iotforwarder.cmq.internal.CmqResults;
 import dev.iotforwarder.cmq.internal.HttpCalls;
+import dev.iotforwarder.cmq.internal.PlainHttp;
+import dev.iotforwarder.cmq.internal.ReplyLimits;
 import dev.iotforwarder.internal.shared.Problems;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import okhttp3.OkHttpClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The asynchronous low-level CMQ data-flow client, and the one place that holds the connection
@@ -38,6 +42,17 @@ import okhttp3.OkHttpClient;
  * Otherwise it builds and owns one: connect, read and write timeouts of 10 s, up to {@link
  * Builder#maxRequests(int) maxRequests} concurrent requests, released by {@link #close()}.
  *
+ * <p><b>Hostile or broken endpoints:</b> redirects are never followed (also on a borrowed {@code
+ * OkHttpClient}), so a signed request and its message bodies go only to the configured endpoint; a 3xx
+ * fails the call as an HTTP error. A reply is read streaming, within {@link #MAX_REPLY_BYTES}, JSON
+ * nesting 32 deep and strings of at most about 1 MiB, duplicate keys refused; a reply outside these
+ * bounds, truncated, not JSON (an HTML page) or empty fails the call with a retriable transport {@link
+ * CmqException} naming the fault. Every call has a whole-call deadline (the {@code OkHttpClient}'s call
+ * timeout, else connect + write + read timeouts), so a server that drips its reply or never answers
+ * holds no thread or connection past it. TLS certificate and host name verification are OkHttp's and
+ * no option of this library switches them off. A plain-HTTP endpoint other than Tencent's private
+ * {@code *.tencentyun.com} hosts and loopback logs one WARN at build time.
+ *
  * <p><b>Who closes it:</b> the host that built it, after the sinks and receivers that use it. A sink
  * or receiver never closes the client it was given; one rule, whether the client serves one sink or
  * several. Closing it first fails their requests in flight.
@@ -54,6 +69,13 @@ public final class CmqClient implements AutoCloseable {
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
   /** Default for {@link Builder#maxRequests(int)}: 64. */
   public static final int DEFAULT_MAX_REQUESTS = 64;
+  /**
+   * The most bytes of a reply read before a request fails: derived from the largest valid reply, a
+   * {@code BatchReceiveMessage} of 16 messages of 1 MiB each with every byte JSON-escaped (about 96 MiB).
+   */
+  public static final long MAX_REPLY_BYTES = ReplyLimits.MAX_REPLY_BYTES;
+
+  private static final Logger log = LoggerFactory.getLogger(CmqClient.class);
 
   private final CmqEndpoint endpoint;
   private final CmqSigner signer;
@@ -350,6 +372,7 @@ public final class CmqClient implements AutoCloseable {
       timeout(p, "writeTimeout", writeTimeout);
       p.range("maxRequests", maxRequests, 1, 1024);
       p.throwIfAny();
+      PlainHttp.warning(endpoint).ifPresent(log::warn);
       return new CmqClient(this);
     }
 

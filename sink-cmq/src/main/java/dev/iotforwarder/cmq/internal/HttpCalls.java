@@ -29,8 +29,11 @@ import okhttp3.Response;
  *
  * <p>The HTTP client is derived from the host's, or from one built and owned here, with {@code
  * newBuilder()}: without OkHttp's silent re-send after a connection failure (it would repeat the
- * nonce and signature; the caller's retry signs a new request instead), and with {@code TCP_NODELAY}
- * on every socket (see {@link NoDelaySocketFactory}). Long-polling receives use a second derivation
+ * nonce and signature; the caller's retry signs a new request instead), without following redirects
+ * (OkHttp would re-send a signed POST with its message bodies on a 307 or 308, even to another host or
+ * scheme; a redirect fails the call as HTTP 3xx), and with {@code TCP_NODELAY} on every socket (see
+ * {@link NoDelaySocketFactory}). Every call has a whole-call deadline ({@link #deadlineMillis}); the
+ * reply is read within {@link ReplyLimits}. TLS settings are the client's; nothing here changes them. Long-polling receives use a second derivation
  * whose read timeout covers the longest poll.
  *
  * <p>Thread-safe: the set of calls in flight is concurrent, {@code closed} is volatile. Futures
@@ -39,6 +42,7 @@ import okhttp3.Response;
 public final class HttpCalls {
   private static final MediaType FORM = MediaType.get("application/x-www-form-urlencoded; charset=utf-8");
   private static final Duration RECEIVE_MARGIN = Duration.ofSeconds(10);
+  private static final long DEFAULT_TIMEOUT_MILLIS = 10_000;
 
   private final CmqEndpoint endpoint;
   private final CmqSigner signer;
@@ -70,6 +74,8 @@ public final class HttpCalls {
     OkHttpClient base = borrowed != null ? borrowed : ownClient(connect, read, write, maxRequests);
     this.http = base.newBuilder()
         .retryOnConnectionFailure(false)
+        .followRedirects(false)
+        .followSslRedirects(false)
         .socketFactory(NoDelaySocketFactory.wrap(base.socketFactory()))
         .build();
     this.receiveHttp = forLongPolls(this.http);
@@ -125,7 +131,9 @@ public final class HttpCalls {
       return CompletableFuture.failedFuture(e);
     }
     Request request = new Request.Builder().url(endpoint.url()).post(RequestBody.create(body, FORM)).build();
-    Call call = (longPoll ? receiveHttp : http).newCall(request);
+    OkHttpClient client = longPoll ? receiveHttp : http;
+    Call call = client.newCall(request);
+    call.timeout().timeout(deadlineMillis(client), TimeUnit.MILLISECONDS);
     CallFuture<T> future = new CallFuture<>(call);
     inFlight.add(call);
     long start = System.nanoTime();
@@ -147,6 +155,26 @@ public final class HttpCalls {
       }
     });
     return future;
+  }
+
+  /**
+   * The whole-call deadline: the client's call timeout if it has one, else connect + write + read
+   * timeouts (an unset one counts as 10 s). OkHttp's read timeout is per read, so without a deadline a
+   * server that sends one byte per second would hold the call, its thread and its connection forever.
+   *
+   * @param client the client the call runs on
+   * @return the deadline in milliseconds, positive
+   */
+  static long deadlineMillis(OkHttpClient client) {
+    if (client.callTimeoutMillis() > 0) {
+      return client.callTimeoutMillis();
+    }
+    return orDefault(client.connectTimeoutMillis()) + orDefault(client.writeTimeoutMillis())
+        + orDefault(client.readTimeoutMillis());
+  }
+
+  private static long orDefault(int millis) {
+    return millis > 0 ? millis : DEFAULT_TIMEOUT_MILLIS;
   }
 
   /**

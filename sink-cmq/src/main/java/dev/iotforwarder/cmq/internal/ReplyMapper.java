@@ -1,7 +1,9 @@
 package dev.iotforwarder.cmq.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -22,7 +24,7 @@ import org.slf4j.LoggerFactory;
 public final class ReplyMapper {
   private static final Logger log = LoggerFactory.getLogger("dev.iotforwarder.cmq.CmqClient");
 
-  private final JsonFactory json = new JsonFactory();
+  private final JsonFactory json = ReplyLimits.jsonFactory();
   private final FailureFactory failures;
   private final String host;
 
@@ -59,12 +61,28 @@ public final class ReplyMapper {
     }
     CmqReply reply;
     ResponseBody rb = response.body();
+    if (rb.contentLength() > ReplyLimits.MAX_REPLY_BYTES) {
+      log.debug("CMQ {} to {}: reply of {} bytes refused", action, host, rb.contentLength());
+      future.completeExceptionally(failures.transport(action, "reply declares " + rb.contentLength()
+          + " bytes, more than the bound of " + ReplyLimits.MAX_REPLY_BYTES, status, true, null));
+      return;
+    }
     try {
-      reply = CmqReply.parse(json, rb.byteStream());
+      reply = read(json, rb.byteStream());
+    } catch (ReplyLimits.ReplyTooLargeException e) {
+      log.debug("CMQ {} to {}: reply too large after {} ms", action, host, millisSince(start));
+      future.completeExceptionally(failures.transport(action, e.getMessage(), status, true, e));
+      return;
+    } catch (ReplyLimits.BodyReadException e) {
+      String what = (e.getCause() instanceof InterruptedIOException ? "timeout or cancel" : "I/O error")
+          + " while reading the reply: " + e.getMessage();
+      log.debug("CMQ {} to {}: {} after {} ms", action, host, what, millisSince(start));
+      future.completeExceptionally(failures.transport(action, what, status, true, e.getCause()));
+      return;
     } catch (IOException e) {
       log.debug("CMQ {} to {}: unreadable reply after {} ms: {}", action, host, millisSince(start), e.getMessage());
       future.completeExceptionally(failures.transport(action,
-          "reply is not a CMQ JSON reply (" + e.getClass().getSimpleName() + ")", status, true, e));
+          "reply is not a CMQ JSON reply (" + e.getClass().getSimpleName() + ": " + why(e) + ")", status, true, e));
       return;
     }
     if (reply.code == CmqReply.NO_CODE) {
@@ -91,6 +109,19 @@ public final class ReplyMapper {
   }
 
   /**
+   * Reads a reply within {@link ReplyLimits}: the parse of every reply body goes through here.
+   *
+   * @param json a factory from {@link ReplyLimits#jsonFactory()}
+   * @param body the body
+   * @return the reply
+   * @throws ReplyLimits.ReplyTooLargeException if the body is longer than {@link ReplyLimits#MAX_REPLY_BYTES}
+   * @throws IOException if the body is not a complete JSON object within the bounds, or an I/O error
+   */
+  public static CmqReply read(JsonFactory json, InputStream body) throws IOException {
+    return CmqReply.parse(json, ReplyLimits.bounded(body, ReplyLimits.MAX_REPLY_BYTES));
+  }
+
+  /**
    * The failure of a call that got no response.
    *
    * @param action the action
@@ -104,6 +135,11 @@ public final class ReplyMapper {
         + e.getClass().getSimpleName() + (e.getMessage() != null ? " " + e.getMessage() : "");
     log.debug("CMQ {} to {} failed after {} ms: {}", action, host, millisSince(start), what);
     return failures.transport(action, what, -1, retriable, e);
+  }
+
+  private static String why(IOException e) {
+    String m = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+    return CmqErrors.shorten(m == null ? "" : m.replace('\n', ' '));
   }
 
   private static long millisSince(long start) {
