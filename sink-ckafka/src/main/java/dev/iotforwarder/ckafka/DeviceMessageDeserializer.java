@@ -14,8 +14,10 @@ import org.apache.kafka.common.serialization.Deserializer;
  *
  * <p>Thread-safe. {@code null} (a tombstone) deserializes to {@code null}. An envelope that cannot be
  * decoded throws a {@link SerializationException} whose cause is the codec's {@link
- * EnvelopeFormatException} naming the field and the problem; the consumer reports it for the record
- * in question.
+ * EnvelopeFormatException} naming the field and the problem; the consumer's {@code poll()} then throws
+ * a {@code RecordDeserializationException} with the partition and offset, and fails at that offset on
+ * every poll until the consumer seeks past it. Where a topic may hold records that are not envelopes,
+ * use {@link DecodedValueDeserializer} instead: it yields a {@link DecodedValue} to skip or park.
  */
 public final class DeviceMessageDeserializer implements Deserializer<DeviceMessage> {
   private final EnvelopeCodec codec;
