@@ -3,6 +3,7 @@ package dev.iotforwarder.cmq;
 import dev.iotforwarder.DeviceMessage;
 import dev.iotforwarder.EnvelopeCodec;
 import dev.iotforwarder.cmq.internal.NamedThreadFactory;
+import dev.iotforwarder.cmq.internal.PoisonPolicy;
 import dev.iotforwarder.cmq.internal.PollLoop;
 import dev.iotforwarder.cmq.internal.ReceiverStats;
 import dev.iotforwarder.internal.shared.Problems;
@@ -31,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * maxBackoff}).
  *
  * <p>A body that is not a valid envelope is counted and logged (by message id, never its content)
- * and left in the queue, or deleted with {@link Builder#deleteUndecodable(boolean)}.
+ * and left in the queue, or deleted with {@link Builder#deleteUndecodable(boolean)}. Poison messages
+ * (undecodable, or failing on every receive) can instead go to a host's {@link CmqDeadLetterHandler}
+ * and then be deleted: {@link Builder#deadLetter(CmqDeadLetterHandler, int)}.
  *
  * <p>With one poller, messages are handled in queue order. With several, batches are handled
  * concurrently and a device's messages may be handled out of order.
@@ -81,6 +84,7 @@ public final class CmqReceiver implements AutoCloseable {
   private final Duration closeTimeout;
   private final PollLoop loop;
   private final ReceiverStats stats;
+  private final PoisonPolicy poison;
 
   private final Object lifecycle = new Object();
   private final List<Thread> threads = new ArrayList<>();
@@ -92,8 +96,9 @@ public final class CmqReceiver implements AutoCloseable {
     this.queue = b.queue;
     this.pollers = b.pollers;
     this.closeTimeout = b.closeTimeout;
+    this.poison = b.deadLetters == null ? null : new PoisonPolicy(queue, b.deadLetters, b.maxReceives);
     this.loop = new PollLoop(client, queue, b.handler, b.codec, b.batchSize, b.pollingWait, b.deleteRetries,
-        b.maxBackoff, b.deleteUndecodable, pollers);
+        b.maxBackoff, b.deleteUndecodable, pollers, poison);
     this.stats = loop.stats();
   }
 
@@ -196,6 +201,25 @@ public final class CmqReceiver implements AutoCloseable {
   }
 
   /**
+   * How many poison messages the dead-letter handler took (and the receiver then deleted); 0 without
+   * {@link Builder#deadLetter(CmqDeadLetterHandler, int)}.
+   *
+   * @return the count
+   */
+  public long deadLetteredCount() {
+    return poison == null ? 0 : poison.deadLetteredCount();
+  }
+
+  /**
+   * How many times the dead-letter handler threw (the message stayed in the queue).
+   *
+   * @return the count
+   */
+  public long deadLetterFailureCount() {
+    return poison == null ? 0 : poison.deadLetterFailureCount();
+  }
+
+  /**
    * Stops the pollers: cancels long polls in flight, lets running handlers finish (up to the close
    * timeout, then interrupts them) and deletes what was handled. Never closes the client. Idempotent.
    */
@@ -249,6 +273,9 @@ public final class CmqReceiver implements AutoCloseable {
     private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
     private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
     private boolean deleteUndecodable;
+    private CmqDeadLetterHandler deadLetters;
+    private int maxReceives;
+    private boolean deadLetterSet;
 
     private Builder() {}
 
@@ -378,6 +405,26 @@ public final class CmqReceiver implements AutoCloseable {
     }
 
     /**
+     * Poison handling: an undecodable body, or a message whose handler threw on its {@code
+     * maxReceives}-th receive, goes to {@code deadLetters}, then is deleted and counted ({@link
+     * CmqReceiver#deadLetteredCount()}); if {@code deadLetters} throws, the message stays. The count is
+     * the larger of CMQ's {@code dequeueCount} (which may be wrong after a failover) and the
+     * receiver's own count of failed attempts per message id, so a reset or missing count still ends.
+     * A queue's own dead-letter policy counts on the server and wins if its limit is lower: set {@code
+     * maxReceives} below it. Not with {@link #deleteUndecodable(boolean)}. Default: off.
+     *
+     * @param deadLetters where poison messages go
+     * @param maxReceives the receive on which a failing message is handed over, 1 to 1000
+     * @return this builder
+     */
+    public Builder deadLetter(CmqDeadLetterHandler deadLetters, int maxReceives) {
+      this.deadLetters = deadLetters;
+      this.maxReceives = maxReceives;
+      this.deadLetterSet = true;
+      return this;
+    }
+
+    /**
      * Builds the receiver; call {@link CmqReceiver#start()} to start it.
      *
      * @return the receiver
@@ -396,6 +443,12 @@ public final class CmqReceiver implements AutoCloseable {
       p.range("deleteRetries", deleteRetries, 0, 10);
       p.range("maxBackoff", maxBackoff, Duration.ofMillis(100), Duration.ofMinutes(5));
       p.range("closeTimeout", closeTimeout, Duration.ZERO, Duration.ofMinutes(10));
+      if (deadLetterSet) {
+        p.required("deadLetter handler", deadLetters);
+        p.range("maxReceives", maxReceives, 1, 1000);
+        p.check(!deleteUndecodable,
+            "deleteUndecodable and deadLetter were both set; the dead-letter handler already takes undecodable bodies");
+      }
       p.throwIfAny();
       return new CmqReceiver(this);
     }

@@ -46,6 +46,7 @@ public final class PollLoop {
   private final int deleteRetries;
   private final long maxBackoffMillis;
   private final boolean deleteUndecodable;
+  private final PoisonPolicy poison;
   private final ReceiverStats stats = new ReceiverStats();
   private final CountDownLatch stop = new CountDownLatch(1);
   private final AtomicReferenceArray<CompletableFuture<?>> receives;
@@ -64,9 +65,11 @@ public final class PollLoop {
    * @param maxBackoff the longest wait between attempts
    * @param deleteUndecodable whether bodies that are not envelopes are deleted
    * @param pollers how many threads run the loop
+   * @param poison the dead-letter rule, or null for none
    */
   public PollLoop(CmqClient client, String queue, CmqReceiver.Handler handler, EnvelopeCodec codec, int batchSize,
-      Duration pollingWait, int deleteRetries, Duration maxBackoff, boolean deleteUndecodable, int pollers) {
+      Duration pollingWait, int deleteRetries, Duration maxBackoff, boolean deleteUndecodable, int pollers,
+      PoisonPolicy poison) {
     this.client = client;
     this.queue = queue;
     this.handler = handler;
@@ -77,6 +80,7 @@ public final class PollLoop {
     this.maxBackoffMillis = maxBackoff.toMillis();
     this.deleteUndecodable = deleteUndecodable;
     this.receives = new AtomicReferenceArray<>(pollers);
+    this.poison = poison;
   }
 
   /**
@@ -170,6 +174,9 @@ public final class PollLoop {
       message = codec.decode(m.body().getBytes(StandardCharsets.UTF_8));
     } catch (EnvelopeFormatException e) {
       stats.decodeFailures.incrementAndGet();
+      if (poison != null) {
+        return poison.undecodable(m, e);
+      }
       log.warn("CmqReceiver for queue {}: message {} is not a valid envelope ({}); {}", queue, m.msgId(),
           e.getMessage(), deleteUndecodable ? "deleting it" : "leaving it in the queue");
       return deleteUndecodable;
@@ -177,6 +184,9 @@ public final class PollLoop {
     try {
       handler.handle(message, m);
       stats.handled.incrementAndGet();
+      if (poison != null) {
+        poison.handled(m);
+      }
       return true;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -184,6 +194,9 @@ public final class PollLoop {
       return false;
     } catch (Exception e) {
       stats.handlerFailures.incrementAndGet();
+      if (poison != null && poison.handlerFailed(m, e)) {
+        return true;
+      }
       log.warn("CmqReceiver for queue {}: handler failed for message {} ({}); it will be redelivered",
           queue, m.msgId(), e.toString());
       return false;
