@@ -5,6 +5,7 @@ import dev.iotforwarder.testkit.internal.BrokerAdmin;
 import dev.iotforwarder.testkit.internal.KafkaBrokerConfig;
 import dev.iotforwarder.testkit.internal.KafkaNode;
 import dev.iotforwarder.testkit.internal.SeparateJvmBroker;
+import dev.iotforwarder.testkit.internal.TlsListener;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -88,6 +89,8 @@ public final class LocalKafka implements AutoCloseable {
   // Written under this; volatile so that the accessors do not wait for a restart in progress.
   private volatile State state = State.STOPPED;
 
+  private final TlsListener tls;
+
   private LocalKafka(Builder b) {
     this.saslUsers = new LinkedHashMap<>(b.saslUsers);
     String d = System.getProperty(DIR_PROPERTY);
@@ -95,8 +98,13 @@ public final class LocalKafka implements AutoCloseable {
         : Path.of(d != null && !d.isBlank() ? d : System.getProperty("java.io.tmpdir"));
     String separateJvmClasspath = b.separateJvmClasspath != null ? b.separateJvmClasspath
         : SeparateJvmBroker.classpathFromFileProperty(BROKER_CLASSPATH_FILE_PROPERTY);
-    this.node = new KafkaNode(saslUsers, new LinkedHashMap<>(b.brokerProperties), parentDir, b.timeout,
-        separateJvmClasspath);
+    this.tls = b.saslSsl ? TlsListener.create(parentDir) : null;
+    Map<String, String> brokerProperties = new LinkedHashMap<>();
+    if (tls != null) {
+      brokerProperties.putAll(tls.brokerProperties());
+    }
+    brokerProperties.putAll(b.brokerProperties);
+    this.node = new KafkaNode(saslUsers, brokerProperties, parentDir, b.timeout, separateJvmClasspath);
   }
 
   /**
@@ -154,10 +162,28 @@ public final class LocalKafka implements AutoCloseable {
   public Map<String, Object> saslClientProperties(String username, String password) {
     Map<String, Object> props = new HashMap<>();
     props.put("bootstrap.servers", saslBootstrapServers());
-    props.put("security.protocol", "SASL_PLAINTEXT");
+    props.put("security.protocol", tls != null ? "SASL_SSL" : "SASL_PLAINTEXT");
     props.put("sasl.mechanism", "PLAIN");
     props.put("sasl.jaas.config", KafkaBrokerConfig.clientJaas(username, password));
+    if (tls != null) {
+      props.putAll(tls.clientProperties());
+    }
     return props;
+  }
+
+  /**
+   * With {@link Builder#saslSsl()}: the client settings that trust the listener's test certificate
+   * ({@code ssl.truststore.type=PEM}, {@code ssl.truststore.certificates}); host name verification
+   * stays on (the certificate names {@code 127.0.0.1} and {@code localhost}).
+   *
+   * @return a new mutable map
+   * @throws IllegalStateException without {@link Builder#saslSsl()}
+   */
+  public Map<String, Object> tlsClientProperties() {
+    if (tls == null) {
+      throw new IllegalStateException("no TLS listener: build with LocalKafka.builder().saslUser(...).saslSsl()");
+    }
+    return new HashMap<>(tls.clientProperties());
   }
 
   /**
@@ -258,6 +284,9 @@ public final class LocalKafka implements AutoCloseable {
       log.warn("LocalKafka: stopping the broker failed", e);
     }
     node.deleteDirectory();
+    if (tls != null) {
+      tls.delete();
+    }
   }
 
   /** Shows the listeners, the state and the SASL user names; never a password. */
@@ -300,8 +329,23 @@ public final class LocalKafka implements AutoCloseable {
     private Path directory;
     private Duration timeout = Duration.ofSeconds(60);
     private String separateJvmClasspath;
+    private boolean saslSsl;
 
     private Builder() {}
+
+    /**
+     * Serves the SASL listener over TLS ({@code SASL_SSL}, as CKafka's public endpoints do where the
+     * instance offers it) with a self-signed certificate for {@code 127.0.0.1} made at start with the
+     * JDK's {@code keytool}; clients trust it with {@link LocalKafka#tlsClientProperties()}, which
+     * {@link LocalKafka#saslClientProperties(String, String)} includes. Needs {@link #saslUser}.
+     * Default: SASL_PLAINTEXT.
+     *
+     * @return this builder
+     */
+    public Builder saslSsl() {
+      this.saslSsl = true;
+      return this;
+    }
 
     /**
      * Adds a SASL_PLAINTEXT/PLAIN listener (once) and a user on it. Call again for more users.
@@ -394,6 +438,7 @@ public final class LocalKafka implements AutoCloseable {
       Problems p = Problems.of("LocalKafka configuration");
       problems.forEach(p::add);
       p.positive("timeout", timeout);
+      p.check(!saslSsl || !saslUsers.isEmpty(), "saslSsl was set but no saslUser was added");
       brokerProperties.forEach((k, v) -> {
         if (k == null || k.isBlank()) {
           p.add("brokerProperty key was " + (k == null ? "null" : "\"" + k + "\"") + " but must be non-blank");
