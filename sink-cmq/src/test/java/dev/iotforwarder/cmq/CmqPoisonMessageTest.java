@@ -18,28 +18,21 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** {@link CmqReceiver}'s dead-letter handling of poison messages, end to end against LocalCmq. */
 class CmqPoisonMessageTest {
-  private LocalCmq cmq;
-  private CmqClient client;
+  private final LocalCmq cmq = LocalCmq.start().createQueue("short", Duration.ofMillis(200));
+  private final CmqClient client = CmqClient.builder().endpoint(CmqEndpoint.of(cmq.url()))
+      .credentials(CmqCredentials.of(cmq.secretId(), cmq.secretKey())).build();
   private final List<CmqReceiver> receivers = new ArrayList<>();
 
   /** One hand-over to the dead-letter handler. */
   private record DeadLetter(CmqMessage message, Exception reason) {}
 
-  @BeforeEach
-  void start() {
-    cmq = LocalCmq.start().createQueue("short", Duration.ofMillis(200));
-    client = CmqClient.builder().endpoint(CmqEndpoint.of(cmq.url()))
-        .credentials(CmqCredentials.of(cmq.secretId(), cmq.secretKey())).build();
-  }
-
   @AfterEach
-  void stop() {
+  void closeAll() {
     receivers.forEach(CmqReceiver::close);
     client.close();
     cmq.close();

@@ -3,11 +3,8 @@ package dev.iotforwarder.cmq;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.iotforwarder.cmq.internal.PlainHttp;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -55,16 +52,21 @@ class HostileEndpointTest {
     }
   }
 
-  @Test
-  void anEndlessBodyStopsAtTheBoundWithoutBufferingIt() throws Exception {
-    byte[] chunk = "0,".repeat(32 * 1024).getBytes(StandardCharsets.US_ASCII);
-    try (HostileServer s = new HostileServer((sock, out) -> {
+  /** A server whose 200 reply starts with {@code prefix} and then repeats {@code unit} until the client lets go. */
+  private static HostileServer endless(String prefix, String unit) throws Exception {
+    byte[] chunk = unit.repeat(64 * 1024 / unit.length()).getBytes(StandardCharsets.US_ASCII);
+    return new HostileServer((sock, out) -> {
       HostileServer.head(out, "200 OK", "Content-Type: application/json", "Connection: close");
-      out.write("{\"code\":0,\"pad\":[".getBytes(StandardCharsets.US_ASCII));
+      out.write(prefix.getBytes(StandardCharsets.US_ASCII));
       while (true) {
         out.write(chunk);
       }
-    })) {
+    });
+  }
+
+  @Test
+  void anEndlessBodyStopsAtTheBoundWithoutBufferingIt() throws Exception {
+    try (HostileServer s = endless("{\"code\":0,\"pad\":[", "0,")) {
       CmqException e = failure("endless body", s);
       assertThat(e.getMessage()).contains("longer than " + CmqClient.MAX_REPLY_BYTES + " bytes");
       assertThat(e.isRetriable()).isTrue();
@@ -85,15 +87,7 @@ class HostileEndpointTest {
 
   @Test
   void anEndlessStringStopsAtTheStringBound() throws Exception {
-    byte[] chunk = new byte[64 * 1024];
-    Arrays.fill(chunk, (byte) 'a');
-    try (HostileServer s = new HostileServer((sock, out) -> {
-      HostileServer.head(out, "200 OK", "Content-Type: application/json", "Connection: close");
-      out.write("{\"code\":0,\"msgBody\":\"".getBytes(StandardCharsets.US_ASCII));
-      while (true) {
-        out.write(chunk);
-      }
-    })) {
+    try (HostileServer s = endless("{\"code\":0,\"msgBody\":\"", "a")) {
       assertThat(failure("endless string", s).getMessage()).contains("StreamConstraintsException");
     }
   }
