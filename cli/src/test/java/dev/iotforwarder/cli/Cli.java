@@ -69,8 +69,12 @@ final class Cli {
       p.destroyForcibly();
       throw new AssertionError("the tool did not end within 3 minutes: " + cmd);
     }
-    return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+    Run run = new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
         Files.readString(err, StandardCharsets.UTF_8));
+    Files.delete(out);
+    Files.delete(err);
+    Files.delete(dir);
+    return run;
   }
 
   private static String java() {
