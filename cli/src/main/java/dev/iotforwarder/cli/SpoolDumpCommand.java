@@ -3,13 +3,10 @@ package dev.iotforwarder.cli;
 import dev.iotforwarder.EnvelopeCodec;
 import dev.iotforwarder.cli.internal.SpoolInspector;
 import java.io.BufferedOutputStream;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
 
 /** {@code spool dump DIR}: the pending messages as envelope JSON lines. */
 @Command(name = "dump", mixinStandardHelpOptions = true,
@@ -23,30 +20,22 @@ import picocli.CommandLine.Parameters;
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:dumped", "2:bad command line",
         "3:not a spool directory, or it cannot be read"})
-final class SpoolDumpCommand implements Callable<Integer> {
-  @Parameters(paramLabel = "DIR", description = "the spool directory")
-  Path dir;
-
-  @CommandLine.Spec
-  CommandLine.Model.CommandSpec spec;
+final class SpoolDumpCommand extends SpoolDirCommand {
+  private final EnvelopeCodec codec = EnvelopeCodec.standard();
+  private final OutputStream stdout = new BufferedOutputStream(System.out, 64 * 1024);
 
   @Override
-  public Integer call() throws Exception {
+  SpoolInspector.PendingVisitor visitor() {
+    return rec -> {
+      stdout.write(codec.encode(rec.message()));
+      stdout.write('\n');
+    };
+  }
+
+  @Override
+  int show(SpoolInspector.Report r, PrintWriter out) throws IOException {
+    stdout.flush();
     PrintWriter err = spec.commandLine().getErr();
-    EnvelopeCodec codec = EnvelopeCodec.standard();
-    OutputStream out = new BufferedOutputStream(System.out, 64 * 1024);
-    SpoolInspector.Report r;
-    try {
-      r = SpoolInspector.inspect(dir, rec -> {
-        out.write(codec.encode(rec.message()));
-        out.write('\n');
-      });
-    } catch (SpoolInspector.NotASpoolException e) {
-      err.println("error: " + e.getMessage());
-      return Main.UNUSABLE;
-    } finally {
-      out.flush();
-    }
     err.printf("dumped %d messages from %d segments (%d corrupt stretches skipped)%s%n",
         r.pendingUpperBound(), r.segments().size(), r.damaged().size(),
         r.held() ? "; a forwarder holds the directory: this is a snapshot" : "");

@@ -3,14 +3,10 @@ package dev.iotforwarder.cli;
 import dev.iotforwarder.cli.internal.SpoolInspector;
 import dev.iotforwarder.internal.spool.SpoolLockProbe;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
 
 /** {@code spool status DIR}: what a spool directory holds. */
 @Command(name = "status", mixinStandardHelpOptions = true,
@@ -24,24 +20,9 @@ import picocli.CommandLine.Parameters;
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:shown (damage, if any, is listed; use verify to fail on it)",
         "2:bad command line", "3:not a spool directory, or it cannot be read"})
-final class SpoolStatusCommand implements Callable<Integer> {
-  @Parameters(paramLabel = "DIR", description = "the spool directory")
-  Path dir;
-
-  @CommandLine.Spec
-  CommandLine.Model.CommandSpec spec;
-
+final class SpoolStatusCommand extends SpoolDirCommand {
   @Override
-  public Integer call() throws Exception {
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
-    SpoolInspector.Report r;
-    try {
-      r = SpoolInspector.inspect(dir, null);
-    } catch (SpoolInspector.NotASpoolException e) {
-      err.println("error: " + e.getMessage());
-      return Main.UNUSABLE;
-    }
+  int show(SpoolInspector.Report r, PrintWriter out) {
     out.printf("spool directory:  %s%n", r.dir().toAbsolutePath());
     out.printf("lock:             %s%n", lock(r.lock()));
     out.printf("checkpoint:       %s%n", r.checkpointProblem() == null

@@ -2,11 +2,7 @@ package dev.iotforwarder.cli;
 
 import dev.iotforwarder.cli.internal.SpoolInspector;
 import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
 
 /** {@code verify DIR}: checks every record's checksum. */
 @Command(name = "verify", mixinStandardHelpOptions = true,
@@ -19,24 +15,9 @@ import picocli.CommandLine.Parameters;
     exitCodeList = {"0:every record is intact",
         "1:damage found (corrupt records, torn tails, a damaged checkpoint, a newer format)",
         "2:bad command line", "3:not a spool directory, or it cannot be read"})
-final class VerifyCommand implements Callable<Integer> {
-  @Parameters(paramLabel = "DIR", description = "the spool directory")
-  Path dir;
-
-  @CommandLine.Spec
-  CommandLine.Model.CommandSpec spec;
-
+final class VerifyCommand extends SpoolDirCommand {
   @Override
-  public Integer call() throws Exception {
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
-    SpoolInspector.Report r;
-    try {
-      r = SpoolInspector.inspect(dir, null);
-    } catch (SpoolInspector.NotASpoolException e) {
-      err.println("error: " + e.getMessage());
-      return Main.UNUSABLE;
-    }
+  int show(SpoolInspector.Report r, PrintWriter out) {
     long records = r.segments().stream().mapToLong(SpoolInspector.SegmentInfo::records).sum();
     out.printf("checked %d segments, %d intact records, %d bytes%n", r.segments().size(), records,
         r.bytes());
