@@ -18,4 +18,7 @@ module dev.iotforwarder.core {
       dev.iotforwarder.cmq,
       dev.iotforwarder.ckafka,
       dev.iotforwarder.testkit;
+  // The spool's file format, for the operator tool only (it reads spools): not public API.
+  exports dev.iotforwarder.internal.spool to
+      dev.iotforwarder.cli;
 }
