@@ -9,6 +9,7 @@ import dev.iotforwarder.LaneOptions;
 import dev.iotforwarder.RetriableForwardingException;
 import dev.iotforwarder.RetryPolicy;
 import dev.iotforwarder.spi.Sink;
+import dev.iotforwarder.testing.FlakySink;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -23,21 +24,7 @@ class CloseErrorsTest {
   @Test
   @DisplayName("a message waiting for its retry fails at close with the sink's failure as cause, the close text once")
   void closeErrorKeepsTheOriginalCause() throws Exception {
-    RetriableForwardingException refusal = new RetriableForwardingException("topic t not present in metadata");
-    Sink refusing = new Sink() {
-      @Override
-      public String name() {
-        return "refusing";
-      }
-
-      @Override
-      public CompletableFuture<Void> send(DeviceMessage message) {
-        return CompletableFuture.failedFuture(refusal);
-      }
-
-      @Override
-      public void close() {}
-    };
+    FlakySink refusing = FlakySink.builder("refusing").retriableFailureRate(1.0).build();
     CompletableFuture<ForwardResult> f;
     try (Forwarder forwarder = Forwarder.builder()
         .route(refusing)
@@ -52,9 +39,10 @@ class CloseErrorsTest {
     Throwable failure = Fixtures.failureOf(f);
     assertThat(failure.getMessage())
         .startsWith("the forwarder closed before sink refusing delivered the")
-        .endsWith(": topic t not present in metadata");
+        .endsWith(": injected retriable failure for p1/d1 seq 1");
     assertThat(failure.getMessage().split("the forwarder closed before", -1)).as("the close text, once").hasSize(2);
-    assertThat(failure.getCause()).isSameAs(refusal);
+    assertThat(failure.getCause()).isInstanceOf(RetriableForwardingException.class)
+        .hasMessage("injected retriable failure for p1/d1 seq 1");
   }
 
   @Test

@@ -7,15 +7,10 @@ import dev.iotforwarder.RetriableForwardingException;
 import dev.iotforwarder.testkit.LocalKafka;
 import dev.iotforwarder.testkit.LocalKafkaExtension;
 import java.time.Duration;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
-import org.apache.kafka.clients.producer.ProducerInterceptor;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -29,13 +24,17 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(LocalKafkaExtension.class)
 class CkafkaSinkMissingTopicTest {
 
+  /** A sink with the topic check on (the default) and 1 s for the producer's metadata. */
+  private static CkafkaSink checkedSink(LocalKafka kafka, String topic) {
+    return CkafkaSink.builder().bootstrapServers(kafka.bootstrapServers()).topic(topic)
+        .producerProperty("max.block.ms", 1000).build();
+  }
+
   @Test
   @DisplayName("fails the record permanently with \"Topic X does not exist\" once the cluster says so, and later records at once")
   void missingTopicFailsPermanently(LocalKafka kafka) throws Exception {
     String topic = "no-such-topic-" + UUID.randomUUID();
-    try (CkafkaSink sink = CkafkaSink.builder().bootstrapServers(kafka.bootstrapServers()).topic(topic)
-        .producerProperty("max.block.ms", 1000)
-        .build()) {
+    try (CkafkaSink sink = checkedSink(kafka, topic)) {
       Throwable first = Messages.failureOf(sink.send(Messages.telemetry(1, 1)));
       assertThat(first).isInstanceOf(PermanentForwardingException.class)
           .hasMessageContaining("Topic " + topic + " does not exist")
@@ -55,9 +54,7 @@ class CkafkaSinkMissingTopicTest {
   @DisplayName("a topic created after the verdict is used once the verdict is asked again")
   void topicCreatedLaterIsUsed(LocalKafka kafka) throws Exception {
     String topic = "late-topic-" + UUID.randomUUID();
-    try (CkafkaSink sink = CkafkaSink.builder().bootstrapServers(kafka.bootstrapServers()).topic(topic)
-        .producerProperty("max.block.ms", 1000)
-        .build()) {
+    try (CkafkaSink sink = checkedSink(kafka, topic)) {
       assertThat(Messages.failureOf(sink.send(Messages.telemetry(2, 1)))).isInstanceOf(PermanentForwardingException.class);
       kafka.createTopic(topic, 1);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -76,11 +73,11 @@ class CkafkaSinkMissingTopicTest {
   @DisplayName("with topicCheck(false) a record to a missing topic keeps waiting, and close() fails it as retriable")
   void checkCanBeSwitchedOff(LocalKafka kafka) throws Exception {
     String topic = "unchecked-" + UUID.randomUUID();
-    Refusals.COUNT.set(0);
+    CkafkaSinkBrokerOutageTest.RefusedSends.COUNT.set(0);
     CkafkaSink sink = CkafkaSink.builder().bootstrapServers(kafka.bootstrapServers()).topic(topic)
         .producerProperty("max.block.ms", 200)
         .topicCheck(false)
-        .producerProperty("interceptor.classes", Refusals.class.getName())
+        .producerProperty("interceptor.classes", CkafkaSinkBrokerOutageTest.RefusedSends.class.getName())
         .closeTimeout(Duration.ofMillis(200))
         .build();
     CompletableFuture<CompletableFuture<Void>> sending = new CompletableFuture<>();
@@ -88,7 +85,7 @@ class CkafkaSinkMissingTopicTest {
     caller.start();
     // Three refused tries without a verdict (with the check on, the first refusal brings one).
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (Refusals.COUNT.get() < 3) {
+    while (CkafkaSinkBrokerOutageTest.RefusedSends.COUNT.get() < 3) {
       assertThat(System.nanoTime() - deadline).as("the producer refused the record 3 times within 30 s").isNegative();
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
     }
@@ -97,31 +94,5 @@ class CkafkaSinkMissingTopicTest {
     Throwable failure = Messages.failureOf(sending.get(30, TimeUnit.SECONDS));
     assertThat(failure).isInstanceOf(RetriableForwardingException.class);
     caller.join(10_000);
-  }
-
-  /** Counts the tries the producer refused (its interceptors see them). */
-  public static final class Refusals implements ProducerInterceptor<byte[], byte[]> {
-    static final AtomicInteger COUNT = new AtomicInteger();
-
-    /** Created by the producer. */
-    public Refusals() {}
-
-    @Override
-    public ProducerRecord<byte[], byte[]> onSend(ProducerRecord<byte[], byte[]> record) {
-      return record;
-    }
-
-    @Override
-    public void onAcknowledgement(RecordMetadata metadata, Exception exception) {
-      if (exception != null) {
-        COUNT.incrementAndGet();
-      }
-    }
-
-    @Override
-    public void close() {}
-
-    @Override
-    public void configure(Map<String, ?> configs) {}
   }
 }

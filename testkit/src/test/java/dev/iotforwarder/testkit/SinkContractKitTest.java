@@ -8,7 +8,6 @@ import dev.iotforwarder.DeviceMessage;
 import dev.iotforwarder.RetriableForwardingException;
 import dev.iotforwarder.spi.Sink;
 import dev.iotforwarder.testing.FlakySink;
-import dev.iotforwarder.testing.RecordingSink;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -105,20 +104,7 @@ class SinkContractKitTest {
   }
 
   /** A correct sink, made to fail on purpose with FlakySink. */
-  static class FlakyKit extends SinkContract {
-    private RecordingSink sink;
-
-    @Override
-    protected Sink newSink() {
-      sink = new RecordingSink("recording");
-      return sink;
-    }
-
-    @Override
-    protected List<DeviceMessage> received() {
-      return sink.received();
-    }
-
+  static class FlakyKit extends RecordingSinkContractTest {
     @Override
     protected Sink newFailingSink(Failure failure) {
       FlakySink.Builder b = FlakySink.builder("flaky");
