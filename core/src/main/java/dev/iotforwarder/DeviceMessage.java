@@ -26,6 +26,13 @@ import java.util.Objects;
  *       StatusEvent}); its topic may be empty.
  * </ul>
  *
+ * <p>An empty {@code deviceId} is accepted, deliberately: the field is the platform's and passes
+ * through untouched, and nothing in the forwarder keys on it (per-device order and the Kafka key use
+ * {@link #deviceKey()}, {@code ProductName/DeviceName}). Refusing it would drop messages that the
+ * platform did send. A consumer that deduplicates by ({@code DeviceId}, {@code Seq}) must not treat
+ * all messages with an empty id as one device: use ({@code ProductName}, {@code DeviceName}, {@code
+ * Seq}) for them, as the README's consumer section says.
+ *
  * @param msgType the message type ({@code MsgType})
  * @param event the status event ({@code Event}); empty for Publish
  * @param topic the topic ({@code Topic}); may be empty for Status

@@ -49,14 +49,17 @@ public final class FileDeadLetterSink implements DeadLetterSink {
   }
 
   /**
-   * Opens (creating if needed) a file to append dead letters to, without forcing each write to disk.
+   * Opens (creating if needed) a file to append dead letters to, forcing each line to disk before
+   * its send completes: the same default as the spool's ({@link SpoolOptions}), so that a message
+   * the forwarder gave up on survives a power cut as a spooled one does. A dead letter is rare, so
+   * the cost is small; {@link #open(Path, boolean)} with {@code false} skips the fsync.
    *
    * @param file the file
    * @return the sink
    * @throws UncheckedIOException if the file cannot be opened
    */
   public static FileDeadLetterSink open(Path file) {
-    return open(file, false);
+    return open(file, true);
   }
 
   /**

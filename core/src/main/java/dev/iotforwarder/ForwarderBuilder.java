@@ -216,7 +216,11 @@ public final class ForwarderBuilder {
 
   /**
    * How long {@link Forwarder#close()} waits for accepted messages before failing what is left.
-   * Default: 30 s.
+   * Default: 30 s. The lanes' threads get what is left of it to stop, but at least 0.5 s (all lanes
+   * together); a thread still busy then, such as one a sink blocks in {@code send}, is interrupted.
+   * Beyond the timeout, close waits only for the dead-letter sink to store what it failed (at most
+   * 10 s), for a spool to stop (at most 5 s each to stop feeding and to close), and for the sinks'
+   * own {@code close()}, which their own close timeouts bound.
    *
    * @param closeTimeout not negative
    * @return this builder

@@ -55,4 +55,23 @@ public record ForwarderStats(
   public boolean balanced() {
     return sinks.values().stream().allMatch(SinkStats::balanced) && spool.balanced();
   }
+
+  /**
+   * A readable multi-line form: the forwarder-wide counts on the first line, then one indented
+   * line per sink ({@link SinkStats#toString()}), then the spool's counters if there is a spool.
+   *
+   * @return the lines, separated by {@code \n}, without a trailing line break
+   */
+  @Override
+  public String toString() {
+    StringBuilder s = new StringBuilder("forwarded ").append(forwarded).append(", filtered ").append(filtered)
+        .append(", listener errors ").append(listenerErrors);
+    for (SinkStats sink : sinks.values()) {
+      s.append("\n  ").append(sink);
+    }
+    if (spool.enabled()) {
+      s.append("\n  spool: ").append(spool);
+    }
+    return s.toString();
+  }
 }

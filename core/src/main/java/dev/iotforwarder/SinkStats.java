@@ -5,8 +5,10 @@ package dev.iotforwarder;
  *
  * <pre>received = filtered + succeeded + failed + dropped + inflight + queued</pre>
  *
- * <p>{@code received} counts every message offered to the sink's routes; {@code filtered} those no
- * route to the sink took; {@code succeeded} those the sink accepted; {@code failed} those that ended
+ * <p>{@code received} counts every message offered to the sink's routes, {@code filtered} those no
+ * route to the sink took (a {@code route(MessageFilter.statusOnly(), sink)} sink "receives" every
+ * Publish message too, and filters it): {@link #routed()}, their difference, is what the sink's
+ * routes took, the number that usually reads naturally; {@code succeeded} those the sink accepted; {@code failed} those that ended
  * without delivery (a permanent error, retries exhausted, rejected by the overflow policy, or still
  * pending at close); {@code dropped} those dropped by {@link OverflowPolicy#DROP_OLDEST}; {@code
  * inflight} those being sent or waiting to be retried; {@code queued} those waiting in the buffer.
@@ -49,5 +51,31 @@ public record SinkStats(
    */
   public boolean balanced() {
     return received == filtered + succeeded + failed + dropped + inflight + queued;
+  }
+
+  /**
+   * The messages the sink's routes took: {@code received - filtered}.
+   *
+   * @return {@code succeeded + failed + dropped + inflight + queued} in a balanced snapshot
+   */
+  public long routed() {
+    return received - filtered;
+  }
+
+  /**
+   * One readable line: the name, what the routes took and what became of it, then the other
+   * counters; e.g. {@code kafka: routed 8 of 10 received (2 filtered): 7 succeeded, 1 failed, 0
+   * dropped, 0 in flight, 0 queued (0 B); 3 retries, 0 rejected, 0 timeouts, 1 dead-lettered, 0
+   * dead-letter failures}.
+   *
+   * @return the line, without a line break
+   */
+  @Override
+  public String toString() {
+    return name + ": routed " + routed() + " of " + received + " received (" + filtered + " filtered): "
+        + succeeded + " succeeded, " + failed + " failed, " + dropped + " dropped, " + inflight + " in flight, "
+        + queued + " queued (" + queuedBytes + " B); " + retries + " retries, " + rejected + " rejected, "
+        + timeouts + " timeouts, " + deadLettered + " dead-lettered, " + deadLetterFailures
+        + " dead-letter failures";
   }
 }

@@ -9,7 +9,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A custom sink: POSTs each envelope to a webhook. 2xx means delivered; 5xx, 429 or no answer at
@@ -19,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 public final class CustomSinkExample implements Sink {
   private final URI url;
   private final HttpClient http; // the host's: borrowed, never closed here
+  private final Set<CompletableFuture<Void>> inFlight = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
   public CustomSinkExample(URI url, HttpClient http) {
@@ -36,7 +39,7 @@ public final class CustomSinkExample implements Sink {
     }
     HttpRequest post = HttpRequest.newBuilder(url).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofByteArray(EnvelopeCodec.standard().encode(message))).build();
-    return http.sendAsync(post, BodyHandlers.discarding()).thenAccept(response -> {
+    CompletableFuture<Void> sent = http.sendAsync(post, BodyHandlers.discarding()).thenAccept(response -> {
       int status = response.statusCode();
       if (status >= 500 || status == 429) {
         throw new RetriableForwardingException("webhook answered HTTP " + status);
@@ -44,6 +47,14 @@ public final class CustomSinkExample implements Sink {
         throw new PermanentForwardingException("webhook answered HTTP " + status);
       }
     });
+    inFlight.add(sent);
+    sent.whenComplete((v, e) -> inFlight.remove(sent));
+    return sent;
+  }
+
+  @Override public CompletableFuture<Void> flush() { // completes once every earlier send has
+    return CompletableFuture.allOf(inFlight.stream().map(f -> f.handle((v, e) -> null))
+        .toArray(CompletableFuture[]::new));
   }
 
   @Override public void close() {

@@ -78,6 +78,14 @@ class CustomSinkExampleTest extends SinkContract {
     return new CustomSinkExample(url(), HTTP);
   }
 
+  /** The webhook answers 503 (retriable) or 400 (permanent) to every request. */
+  @Override
+  protected Sink newFailingSink(Failure failure) {
+    Sink sink = newSink();
+    status = failure == Failure.RETRIABLE ? 503 : 400;
+    return sink;
+  }
+
   @Override
   protected List<DeviceMessage> received() {
     List<DeviceMessage> out = new ArrayList<>();

@@ -147,6 +147,7 @@ final class Completer implements Runnable {
     lane.buffer.endSend(e);
     lane.work.signal();
     if (v == Verdict.RETRY) {
+      e.lastError = error;
       lane.buffer.toBackoff(e);
       lane.count.retries++;
       return v;

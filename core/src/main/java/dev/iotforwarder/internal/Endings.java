@@ -103,13 +103,28 @@ final class Endings {
               + cause, name, error);
     }
     if (closing) {
+      // The closing thread's own marker carries the last send's failure, if any: that is the cause.
+      Throwable original = error instanceof Closed ? error.getCause() : error;
       return new ForwardingException(
           "the forwarder closed before sink " + name + " delivered the " + e.describe() + " ("
-              + attempts + ")" + cause, name, error);
+              + attempts + ")" + (original == null ? "" : ": " + original.getMessage()), name, original);
     }
     String why = pipelineRetries ? "gave up after " + attempts : "failed (the sink retries by itself)";
     return new RetriableForwardingException(
         "sink " + name + " " + why + " to deliver the " + e.describe() + cause, name, error);
+  }
+
+  /**
+   * The reason a closing forwarder gives for a message still held in a lane (the dead letter's and
+   * the listeners' reason); its cause is the failure of the message's last send, if it had one.
+   */
+  static final class Closed extends ForwardingException {
+    private static final long serialVersionUID = 1L;
+
+    Closed(String sink, Entry e) {
+      super("the forwarder closed before sink " + sink + " delivered the " + e.describe()
+          + (e.lastError == null ? "" : " (last failure: " + e.lastError.getMessage() + ")"), sink, e.lastError);
+    }
   }
 
   private void logFailure(ForwardingException failure) {

@@ -36,6 +36,8 @@ final class Entry extends IntrusiveList.Node<Entry> {
 
   int state;
   int attempts;
+  /** The failure of the last send that was retried, or null: the cause of a close error. */
+  Throwable lastError;
   /** Counts the sends of this entry, so that an answer to an earlier send is told apart. */
   int token;
   /** When the current send times out, in {@link System#nanoTime()}. */

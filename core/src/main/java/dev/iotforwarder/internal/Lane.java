@@ -358,9 +358,7 @@ final class Lane {
     }
     List<CompletableFuture<?>> futures = new ArrayList<>(left.size());
     for (Entry e : left) {
-      endings.finish(e, new ForwardingException(
-          "the forwarder closed before sink " + name + " delivered the " + e.describe(), name, null),
-          true, false);
+      endings.finish(e, new Endings.Closed(name, e), true, false);
       futures.add(e.delivery.future);
     }
     return futures;

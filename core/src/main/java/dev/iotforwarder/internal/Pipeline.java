@@ -47,6 +47,8 @@ public final class Pipeline implements Forwarder {
   private final Lane[] lanes;
   private final Map<String, Lane> lanesByName = new LinkedHashMap<>();
   private final Duration closeTimeout;
+  /** The least time close() gives the lanes' threads to stop once the close timeout has run out. */
+  private static final long STOP_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
   private final boolean closeSinks;
   private final LongAdder forwarded = new LongAdder();
   private final LongAdder filtered = new LongAdder();
@@ -351,8 +353,12 @@ public final class Pipeline implements Forwarder {
       awaitAll(aborted, System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
     }
     scheduler.shutdownNow();
+    // One budget for all lanes, not 5 s each: what is left of the close timeout, at least
+    // STOP_GRACE and at most 5 s; a thread still busy then (a sink blocked in send) is interrupted.
+    long stopBy = System.nanoTime() + Math.min(TimeUnit.SECONDS.toNanos(5),
+        Math.max(STOP_GRACE_NANOS, start + closeTimeout.toNanos() - System.nanoTime()));
     for (Lane lane : lanes) {
-      lane.stopThreads(TimeUnit.SECONDS.toNanos(5));
+      lane.stopThreads(Math.max(0, stopBy - System.nanoTime()));
     }
     if (spooler != null) {
       spooler.close(TimeUnit.SECONDS.toNanos(5));

@@ -12,6 +12,7 @@ import dev.iotforwarder.ckafka.internal.ProducerFlusher;
 import dev.iotforwarder.ckafka.internal.ProducerSettings;
 import dev.iotforwarder.ckafka.internal.RecordFactory;
 import dev.iotforwarder.ckafka.internal.Redaction;
+import dev.iotforwarder.ckafka.internal.TopicCheck;
 import dev.iotforwarder.spi.Sink;
 import java.time.Duration;
 import java.util.Map;
@@ -119,6 +120,11 @@ import org.slf4j.LoggerFactory;
  *       RetriableForwardingException}</td></tr>
  *   <tr><td>the topic router or key strategy throws or returns no topic</td><td>{@link
  *       PermanentForwardingException}</td></tr>
+ *   <tr><td>the producer got no metadata for the topic within {@code max.block.ms} and the cluster,
+ *       asked by an admin {@code describeTopics}, answered that the topic does not exist (see {@link
+ *       CkafkaSinkBuilder#topicCheck(boolean)}; logged once at WARN)</td><td>{@link
+ *       PermanentForwardingException} "Topic X does not exist", after one {@code max.block.ms},
+ *       and at once for further records to that topic for 10 s</td></tr>
  * </table>
  *
  * <p>Why a delivery timeout is <em>retriable</em>: nothing is wrong with the message; the cluster was
@@ -198,9 +204,12 @@ public final class CkafkaSink implements Sink {
   private final Outcomes outcomes;
   private final ProducerFlusher flusher;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final TopicCheck topics;
 
   CkafkaSink(String name, Producer<byte[], byte[]> producer, boolean ownsProducer, RecordFactory records,
-      Duration closeTimeout, boolean preservesOrder, String description, String secret, long deliveryTimeoutMillis) {
+      Duration closeTimeout, boolean preservesOrder, String description, String secret, long deliveryTimeoutMillis,
+      TopicCheck topics) {
+    this.topics = topics;
     this.name = name;
     this.producer = producer;
     this.ownsProducer = ownsProducer;
@@ -265,6 +274,11 @@ public final class CkafkaSink implements Sink {
       return CompletableFuture.failedFuture(e);
     }
     Delivery delivery = outcomes.begin(message, record.topic());
+    TopicCheck.Missing missing = topics.knownMissing(record.topic());
+    if (missing != null) {
+      delivery.failBeforeEnqueue(missing);
+      return delivery.future();
+    }
     long deadline = System.nanoTime() + notTakenRetryNanos;
     while (true) {
       Exception notTaken;
@@ -278,6 +292,11 @@ public final class CkafkaSink implements Sink {
         notTaken = delivery.afterTry();
       }
       if (notTaken == null) {
+        topics.forget(record.topic());
+        return delivery.future();
+      }
+      if ((missing = topics.check(record.topic())) != null) { // a definitive answer, not an outage
+        delivery.failBeforeEnqueue(missing);
         return delivery.future();
       }
       // The producer never had the record (no metadata for the topic, or no buffer space within
@@ -379,6 +398,7 @@ public final class CkafkaSink implements Sink {
       log.warn("CKafka sink '{}': closing the producer failed: {}", name, Redaction.redact(e.toString(), secret));
     }
     flusher.shutdown();
+    topics.close();
     pending.failAll(() -> new RetriableForwardingException(
         "Sink '" + name + "' closed before Kafka acknowledged the record", name, null));
   }

@@ -5,6 +5,7 @@ import dev.iotforwarder.EnvelopeCodec;
 import dev.iotforwarder.PermanentForwardingException;
 import dev.iotforwarder.ckafka.internal.ProducerSettings;
 import dev.iotforwarder.ckafka.internal.RecordFactory;
+import dev.iotforwarder.ckafka.internal.TopicCheck;
 import dev.iotforwarder.internal.shared.Problems;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -35,6 +36,7 @@ public final class CkafkaSinkBuilder {
   private Producer<byte[], byte[]> producer;
   private Duration closeTimeout = Duration.ofSeconds(30);
   private EnvelopeCodec codec = EnvelopeCodec.standard();
+  private boolean topicCheck = true;
 
   CkafkaSinkBuilder() {}
 
@@ -209,6 +211,26 @@ public final class CkafkaSinkBuilder {
   }
 
   /**
+   * Whether the sink asks the cluster if a topic exists when the producer cannot get the topic's
+   * metadata within {@code max.block.ms}. Default: on. A cluster that answers "no such topic" (an
+   * admin {@code describeTopics}) makes the sink fail the record at once with a {@link
+   * PermanentForwardingException} "Topic X does not exist", log that once at WARN, and fail further
+   * records to that topic at once for 10 s before asking again; without an answer (an outage) the
+   * record waits as the class comment of {@link CkafkaSink} describes. Turn it off for a principal
+   * whose ACLs forbid describing topics (an authorization error is not taken as an answer, so the
+   * check then only costs a short wait), or to keep a record to a missing topic waiting for
+   * someone to create it. Always off with {@link #producer(Producer)}: the sink does not know how
+   * to reach the host's cluster.
+   *
+   * @param topicCheck {@code false} to never ask
+   * @return this builder
+   */
+  public CkafkaSinkBuilder topicCheck(boolean topicCheck) {
+    this.topicCheck = topicCheck;
+    return this;
+  }
+
+  /**
    * Checks the settings and builds the sink, creating its producer unless one was given. Creating
    * a producer does not connect yet: a wrong address or password shows in the first sends.
    *
@@ -222,14 +244,15 @@ public final class CkafkaSinkBuilder {
     RecordFactory records = new RecordFactory(name, topic, topicRouter, keyStrategy, headers, codec);
     if (producer != null) {
       return new CkafkaSink(name, producer, false, records, closeTimeout, true, describe(false), password,
-          ProducerSettings.DEFAULT_DELIVERY_TIMEOUT_MS);
+          ProducerSettings.DEFAULT_DELIVERY_TIMEOUT_MS, TopicCheck.off(name));
     }
     Map<String, Object> props = ProducerSettings.properties(name, bootstrapServers, producerProperties,
         securityProtocol, instanceId + "#" + userName, password);
     KafkaProducer<byte[], byte[]> created = ProducerSettings.create(name, props, password);
     log.debug("CKafka sink '{}' created its producer: {}", name, describe(true));
     return new CkafkaSink(name, created, true, records, closeTimeout, ProducerSettings.preservesOrder(props),
-        describe(true), password, ProducerSettings.deliveryTimeoutMillis(props));
+        describe(true), password, ProducerSettings.deliveryTimeoutMillis(props), topicCheck
+            ? TopicCheck.of(name, props, ProducerSettings.maxBlockMillis(props)) : TopicCheck.off(name));
   }
 
   private void validate() {

@@ -7,6 +7,7 @@ import dev.iotforwarder.testkit.LocalKafka;
 import dev.iotforwarder.testkit.LocalKafkaExtension;
 import dev.iotforwarder.testkit.SinkContract;
 import java.util.List;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -36,6 +37,20 @@ class CkafkaSinkContractTest extends SinkContract {
     closeReader();
     reader = new TopicReader(kafka.bootstrapServers(), topic);
     return CkafkaSink.builder().name("contract").bootstrapServers(kafka.bootstrapServers()).topic(topic).build();
+  }
+
+  /**
+   * Made to fail: a topic that does not exist. The cluster says so, so the failure is permanent; with
+   * the topic check off and a 1 s delivery timeout the sink cannot tell, and fails retriably.
+   */
+  @Override
+  protected Sink newFailingSink(Failure failure) {
+    CkafkaSinkBuilder b = CkafkaSink.builder().name("contract-failing").bootstrapServers(kafka.bootstrapServers())
+        .topic("missing-" + UUID.randomUUID()).producerProperty("max.block.ms", 300);
+    if (failure == Failure.RETRIABLE) {
+      b.topicCheck(false).producerProperty("request.timeout.ms", 500).producerProperty("delivery.timeout.ms", 1000);
+    }
+    return b.build();
   }
 
   @Override

@@ -97,9 +97,9 @@ class CkafkaSinkTest {
   }
 
   @Test
-  @DisplayName("a topic that does not exist fails the send as retriable once delivery.timeout.ms runs out")
+  @DisplayName("with the topic check off, a topic that does not exist fails the send as retriable once delivery.timeout.ms runs out")
   void missingTopic(LocalKafka kafka) throws Exception {
-    try (CkafkaSink sink = sink(kafka).topic("no-such-topic").producerProperty("max.block.ms", 300)
+    try (CkafkaSink sink = sink(kafka).topic("no-such-topic").topicCheck(false).producerProperty("max.block.ms", 300)
         .producerProperty("request.timeout.ms", 1000).producerProperty("delivery.timeout.ms", 1500).build()) {
       Throwable failure = Messages.failureOf(sink.send(Messages.telemetry(1, 1)));
       assertThat(failure).isInstanceOf(RetriableForwardingException.class)

@@ -7,6 +7,7 @@ import dev.iotforwarder.RetriableForwardingException;
 import dev.iotforwarder.cmq.internal.BatchKeys;
 import dev.iotforwarder.cmq.internal.BatchSender;
 import dev.iotforwarder.cmq.internal.Destination;
+import dev.iotforwarder.cmq.internal.UnsettledSends;
 import dev.iotforwarder.internal.shared.Problems;
 import dev.iotforwarder.spi.BatchLimits;
 import dev.iotforwarder.spi.BatchResult;
@@ -78,6 +79,7 @@ public final class CmqSink implements BatchSink {
   private final BatchLimits limits;
   private final Duration closeTimeout;
   private final BatchSender sender;
+  private final UnsettledSends singles = new UnsettledSends();
 
   private CmqSink(Builder b) {
     this.name = b.name != null ? b.name : "cmq-" + (b.queue != null ? b.queue : b.topic);
@@ -163,14 +165,26 @@ public final class CmqSink implements BatchSink {
   }
 
   /**
-   * Completes when every batch sent before this call has its outcome. The sink buffers nothing, so
-   * there is nothing to push out.
+   * Sends one message as a batch of one ({@link BatchSink#send}), tracked so that {@link #flush()}
+   * covers it.
    *
-   * @return a future that completes normally when earlier batches are done
+   * @param message the message
+   * @return a future that completes when CMQ stored the message, or with its failure
+   */
+  @Override
+  public CompletableFuture<Void> send(DeviceMessage message) {
+    return singles.track(BatchSink.super.send(message));
+  }
+
+  /**
+   * Completes when every batch and every single send started before this call has its outcome. The
+   * sink buffers nothing, so there is nothing to push out.
+   *
+   * @return a future that completes normally when earlier sends are done
    */
   @Override
   public CompletableFuture<Void> flush() {
-    return sender.flush();
+    return singles.after(sender.flush());
   }
 
   /**

@@ -47,6 +47,10 @@ public final class KafkaErrors {
         + ", seq " + m.seq() + ")";
     Throwable cause = Redaction.redact(e, secret);
     String detail = Redaction.redact(String.valueOf(e.getMessage()), secret);
+    if (e instanceof TopicCheck.Missing) {
+      return new PermanentForwardingException("Topic " + topic + " does not exist: the cluster says so, and the"
+          + " sink does not create topics; create it or route the message elsewhere" + where, sink, cause);
+    }
     if (e instanceof AuthenticationException) {
       return new PermanentForwardingException(
           "Kafka authentication failed: " + detail + where, sink, cause);

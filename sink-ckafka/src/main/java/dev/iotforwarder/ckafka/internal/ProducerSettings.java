@@ -94,6 +94,16 @@ public final class ProducerSettings {
   }
 
   /**
+   * The {@code max.block.ms} of these properties, Kafka's default (60 s) if unset.
+   *
+   * @param props the producer's properties
+   * @return milliseconds
+   */
+  public static long maxBlockMillis(Map<String, Object> props) {
+    return Long.parseLong(String.valueOf(props.getOrDefault("max.block.ms", 60_000L)).trim());
+  }
+
+  /**
    * Creates the producer. Creating does not connect yet.
    *
    * @param sink the sink's name, for the error
