@@ -138,9 +138,13 @@ final class Completer implements Runnable {
   /** Under the lane's lock: the verdict on the answer to send {@code token} of {@code e}; moves e. */
   private Verdict decide(Entry e, int token, Throwable error) {
     boolean current = LaneBuffer.isCurrent(e, token);
+    boolean failed = current && error != null;
     Verdict v = Verdict.of(current, error, e.attempts,
-        current && error != null ? lane.context.clock.millis() - e.delivery.startMillis : 0,
-        lane.options.retryPolicy(), lane.pipelineRetries, lane.closing, e.backup != null);
+        failed ? lane.context.clock.millis() - e.delivery.startMillis : 0,
+        lane.options.retryPolicy(), lane.pipelineRetries, lane.closing, e.backup != null,
+        e.delivery.spool != null && e.backup == null,
+        failed ? TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - e.delivery.startNanos) : 0,
+        lane.context.spoolMaxAgeMillis);
     if (v == Verdict.STALE) {
       return v; // a late answer to a send that already timed out, or after close
     }

@@ -59,6 +59,26 @@ class VerdictTest {
   }
 
   @Test
+  @DisplayName("a spooled message without a backup retries regardless of the policy, until its max age")
+  void spooled() {
+    long none = Long.MAX_VALUE;
+    assertThat(Verdict.of(true, BUSY, 1_000, 86_400_000, POLICY, true, false, false, true, 1, none))
+        .isEqualTo(Verdict.RETRY);
+    assertThat(Verdict.of(true, BUSY, 1_000, 0, POLICY, true, false, false, true, 999, 1_000))
+        .isEqualTo(Verdict.RETRY);
+    assertThat(Verdict.of(true, BUSY, 1, 0, POLICY, true, false, false, true, 1_000, 1_000))
+        .isEqualTo(Verdict.DEAD_LETTER);
+    assertThat(Verdict.of(true, GONE, 1, 0, POLICY, true, false, false, true, 0, none))
+        .isEqualTo(Verdict.DEAD_LETTER);
+    assertThat(Verdict.of(true, BUSY, 1, 0, POLICY, true, true, false, true, 0, none))
+        .isEqualTo(Verdict.DEAD_LETTER);
+    assertThat(Verdict.of(true, BUSY, 3, 0, POLICY, true, false, false, false, 0, none))
+        .as("not spooled, or spooled with a backup: the bounded policy").isEqualTo(Verdict.DEAD_LETTER);
+    assertThat(Verdict.of(false, BUSY, 1, 0, POLICY, true, false, false, true, 0, none))
+        .isEqualTo(Verdict.STALE);
+  }
+
+  @Test
   @DisplayName("unwrap removes the wrappers a future adds")
   void unwrap() {
     assertThat(Verdict.unwrap(new CompletionException(new ExecutionException(GONE)))).isSameAs(GONE);
