@@ -41,6 +41,8 @@ import org.slf4j.LoggerFactory;
  *       complete callers' futures; the scheduler thread runs {@link #expireSends} and retry timers;
  *       the closing thread runs {@link #beginFlush}, {@link #abortAll} and {@link #stopThreads},
  *       after which answers are processed on the thread that posts them.
+ *   <li>{@link #health} ({@link SinkHealth}) has its own monitor, taken under the lock (completer,
+ *       dispatcher) or alone (a failover route claiming a probe); it takes no other lock.
  * </ul>
  */
 final class Lane {
@@ -62,6 +64,14 @@ final class Lane {
   final boolean pipelineRetries;
   final long sendTimeoutNanos;
   final Endings endings;
+  /** Healthy or probing; see {@link SinkHealth}. */
+  final SinkHealth health;
+  /**
+   * Whether probing gates the dispatcher. False for the primary of a failover route: its backlog
+   * moves to the backup under the bounded policy, and its probes are new messages its routes send
+   * it ({@link SinkHealth#claimProbe}). Set before {@link #start}.
+   */
+  boolean gatedByHealth = true;
 
   final ReentrantLock lock = new ReentrantLock();
   final Condition notFull = lock.newCondition();
@@ -93,6 +103,7 @@ final class Lane {
         batchSink == null ? new ReadyQueue.Fifo() : new BatchReady(batchLimits));
     this.sendTimeoutNanos = options.sendTimeout().toNanos();
     this.endings = new Endings(name, context, pipelineRetries, this::post);
+    this.health = new SinkHealth(options.retryPolicy());
     int n = 1;
     threads.add(factory.newThread("iot-forwarder-" + name + "-" + n++, new Dispatcher(this)));
     for (int i = 0; i < options.threads(); i++) {
@@ -337,7 +348,7 @@ final class Lane {
   SinkStats stats() {
     lock.lock();
     try {
-      return count.snapshot(name, buffer);
+      return count.snapshot(name, buffer, health.probing());
     } finally {
       lock.unlock();
     }

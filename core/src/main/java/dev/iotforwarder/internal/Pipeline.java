@@ -83,6 +83,9 @@ public final class Pipeline implements Forwarder {
     for (ForwarderConfig.RouteSpec spec : config.routes()) {
       Lane lane = laneOf(spec.sink());
       Lane backup = spec.backup() == null ? null : laneOf(spec.backup());
+      if (backup != null) {
+        lane.gatedByHealth = false; // its backlog fails over instead (SinkHealth)
+      }
       rs.add(new Routes.Route(spec.filter(), lane, backup));
     }
     this.routes = new Routes(rs, lanes);
