@@ -25,16 +25,19 @@ final class EngineContext {
   private final Random random;
   /** Null when the host configured none. */
   private final DeadLetterSink deadLetter;
+  /** Whether the forwarder has a spool. */
+  final boolean spooled;
   /** The spool's maximum age of a message in milliseconds; {@link Long#MAX_VALUE} for none. */
   final long spoolMaxAgeMillis;
 
   EngineContext(Listeners listeners, Clock clock, ScheduledThreadPoolExecutor scheduler,
-      Random random, DeadLetterSink deadLetter, long spoolMaxAgeMillis) {
+      Random random, DeadLetterSink deadLetter, boolean spooled, long spoolMaxAgeMillis) {
     this.listeners = listeners;
     this.clock = clock;
     this.scheduler = scheduler;
     this.random = random;
     this.deadLetter = deadLetter;
+    this.spooled = spooled;
     this.spoolMaxAgeMillis = spoolMaxAgeMillis;
   }
 

@@ -60,7 +60,7 @@ final class Lane {
   final BatchSink batchSink;
   /** The batch sink's limits, read once; null when the sink does not batch. */
   final BatchLimits batchLimits;
-  /** False when the sink retries by itself: the lane then never retries. */
+  /** False when the sink retries by itself and there is no spool: the lane then never retries. */
   final boolean pipelineRetries;
   final long sendTimeoutNanos;
   final Endings endings;
@@ -93,7 +93,10 @@ final class Lane {
     this.options = options;
     this.context = context;
     boolean sinkOrders = safe(sink::preservesOrder, false);
-    this.pipelineRetries = !safe(sink::retriesInternally, false);
+    // With a spool, a retriable failure is not final even for a sink that retries by itself (such a
+    // sink's last word, e.g. a Kafka record expired after delivery.timeout.ms, comes after its own
+    // retries): the lane re-sends it (docs/spool.md, "Outages"), and so gates per device below.
+    this.pipelineRetries = !safe(sink::retriesInternally, false) || context.spooled;
     // The sink keeps order on its own only if it also retries on its own: a pipeline retry of an
     // earlier message would otherwise land after a later one.
     boolean gated = options.ordered() && !(sinkOrders && !pipelineRetries);

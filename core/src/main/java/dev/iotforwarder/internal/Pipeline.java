@@ -72,7 +72,7 @@ public final class Pipeline implements Forwarder {
     scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     this.context = new EngineContext(
         listeners, config.clock(), scheduler, config.random(), config.deadLetter(),
-        config.spoolDirectory() == null ? Long.MAX_VALUE : config.spoolOptions().maxAge()
+        config.spoolDirectory() != null, config.spoolDirectory() == null ? Long.MAX_VALUE : config.spoolOptions().maxAge()
             .map(Duration::toMillis).orElse(Long.MAX_VALUE));
     for (Map.Entry<String, Sink> s : config.sinksByName().entrySet()) {
       LaneOptions options = config.laneOptions().getOrDefault(s.getKey(), config.laneDefaults());
