@@ -2,7 +2,6 @@ package dev.iotforwarder.ckafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.iotforwarder.DeadLetter;
 import dev.iotforwarder.DeviceMessage;
 import dev.iotforwarder.EnvelopeCodec;
 import dev.iotforwarder.ForwardResult;
@@ -11,7 +10,6 @@ import dev.iotforwarder.ForwarderStats;
 import dev.iotforwarder.LaneOptions;
 import dev.iotforwarder.RetryPolicy;
 import dev.iotforwarder.SpoolOptions;
-import dev.iotforwarder.spi.DeadLetterSink;
 import dev.iotforwarder.testkit.LocalKafka;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -41,25 +38,6 @@ class SpooledKafkaOutageTest {
 
   @TempDir Path tmp;
 
-  /** Keeps every letter. */
-  static final class Letters implements DeadLetterSink {
-    final ConcurrentLinkedQueue<DeadLetter> letters = new ConcurrentLinkedQueue<>();
-
-    @Override
-    public String name() {
-      return "letters";
-    }
-
-    @Override
-    public CompletableFuture<Void> send(DeadLetter letter) {
-      letters.add(letter);
-      return CompletableFuture.completedFuture(null);
-    }
-
-    @Override
-    public void close() {}
-  }
-
   @Test
   @DisplayName("records expired by the producer are re-sent from the spool: 0 dead-lettered, all in the topic, per-device order kept")
   void expiredRecordsAreResentInOrder() throws Exception {
@@ -72,7 +50,7 @@ class SpooledKafkaOutageTest {
           .producerProperty("linger.ms", 5)
           .producerProperty("max.block.ms", 1000)
           .build();
-      Letters dlq = new Letters();
+      CollectingDeadLetters dlq = new CollectingDeadLetters();
       List<DeviceMessage> sent = new ArrayList<>();
       List<CompletableFuture<ForwardResult>> futures = new ArrayList<>();
       ForwarderStats end;
@@ -100,7 +78,7 @@ class SpooledKafkaOutageTest {
           assertThat(System.nanoTime() - deadline).as("a record expired within 60 s").isNegative();
           LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
         }
-        assertThat(dlq.letters).as("nothing dead-lettered during the outage").isEmpty();
+        assertThat(dlq.letters()).as("nothing dead-lettered during the outage").isEmpty();
         assertThat(f.stats().balanced()).isTrue();
 
         kafka.restart();
@@ -108,7 +86,7 @@ class SpooledKafkaOutageTest {
         assertThat(f.flush(Duration.ofSeconds(30))).isTrue();
         end = f.stats();
       }
-      assertThat(dlq.letters).isEmpty();
+      assertThat(dlq.letters()).isEmpty();
       assertThat(end.sink("ckafka").succeeded()).isEqualTo(sent.size());
       assertThat(end.spool().pending()).isZero();
       assertThat(end.balanced()).isTrue();
