@@ -16,6 +16,11 @@ import java.util.Random;
  * maxElapsed} has passed since the message was forwarded, whichever comes first; the message then
  * goes to the dead-letter sink with its last error.
  *
+ * <p>With a {@link ForwarderBuilder#spool(java.nio.file.Path, SpoolOptions) spool}, only the backoff
+ * applies to a spooled message whose route has no failover sink: it is retried until delivered, a
+ * permanent error, the spool's full policy, or the spool's {@link SpoolOptions#maxAge() maximum age}
+ * if the host set one (see {@link SpoolOptions}, "Outages").
+ *
  * <p>Immutable and thread-safe.
  */
 public final class RetryPolicy {

@@ -27,6 +27,8 @@ package dev.iotforwarder;
  * @param timeouts sends that did not complete within the send timeout
  * @param deadLettered messages stored in the dead-letter sink
  * @param deadLetterFailures messages the dead-letter sink failed to store
+ * @param health whether the sink answers ({@link Health#HEALTHY}) or fails every send and its lane
+ *     sends only probes ({@link Health#PROBING}); not part of the balance
  */
 public record SinkStats(
     String name,
@@ -42,7 +44,22 @@ public record SinkStats(
     long rejected,
     long timeouts,
     long deadLettered,
-    long deadLetterFailures) {
+    long deadLetterFailures,
+    Health health) {
+
+  /**
+   * A sink's state as its lane sees it. See {@code docs/spool.md}, "A dead sink is not hammered".
+   */
+  public enum Health {
+    /** The sink answers: the lane sends its backlog as fast as the sink takes it. */
+    HEALTHY,
+    /**
+     * The sink failed its last sends with retriable errors: the lane sends one message at a time,
+     * with a growing wait capped at the lane's {@link RetryPolicy#maxBackoff()}, until one is
+     * answered; failover routes send to their backup meanwhile.
+     */
+    PROBING
+  }
 
   /**
    * Whether the counters balance; always true for a snapshot taken by the forwarder.

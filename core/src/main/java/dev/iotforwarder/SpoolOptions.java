@@ -3,6 +3,7 @@ package dev.iotforwarder;
 import dev.iotforwarder.internal.shared.Problems;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The settings of the durable spool ({@link ForwarderBuilder#spool(java.nio.file.Path,
@@ -46,9 +47,19 @@ import java.util.Objects;
  * each; a segment file is deleted once every message in it has been acknowledged or dead-lettered by
  * every sink it was routed to. Smaller segments give back disk sooner and make {@code DROP_OLDEST}
  * drop fewer messages at a time; larger ones mean fewer files.
+ *
+ * <p><b>Outages</b>: a spooled message is retried until it is delivered, a sink fails it
+ * permanently, the full policy drops it, or it is older than {@link #maxAge()} if the host set one
+ * (none by default). The lanes' {@link RetryPolicy} then sets only the backoff between attempts; its
+ * attempt and time limits apply without a spool, and to a message whose route has a failover sink
+ * (they decide when it fails over). A retriable failure of a spooled message is never dead-lettered
+ * before that: the disk holds the backlog, as the host asked by turning the spool on.
  */
 public final class SpoolOptions {
-  /** The defaults: fsync every write, 1 GiB of disk, block when full (5 s), 16 MiB segments. */
+  /**
+   * The defaults: fsync every write, 1 GiB of disk, block when full (5 s), 16 MiB segments, no
+   * maximum age.
+   */
   public static final SpoolOptions DEFAULTS = builder().build();
 
   /** When the spool calls fsync; see the class comment for the trade-offs. */
@@ -67,6 +78,7 @@ public final class SpoolOptions {
   private final long segmentBytes;
   private final OverflowPolicy fullPolicy;
   private final Duration blockTimeout;
+  private final Duration maxAge;
 
   private SpoolOptions(Builder b) {
     this.fsync = b.fsync;
@@ -75,6 +87,7 @@ public final class SpoolOptions {
     this.segmentBytes = b.segmentBytes;
     this.fullPolicy = b.fullPolicy;
     this.blockTimeout = b.blockTimeout;
+    this.maxAge = b.maxAge;
   }
 
   /**
@@ -99,6 +112,7 @@ public final class SpoolOptions {
     b.segmentBytes = segmentBytes;
     b.fullPolicy = fullPolicy;
     b.blockTimeout = blockTimeout;
+    b.maxAge = maxAge;
     return b;
   }
 
@@ -132,12 +146,21 @@ public final class SpoolOptions {
     return blockTimeout;
   }
 
+  /**
+   * @return how long a spooled message is retried through retriable failures before it is
+   *     dead-lettered, counted from when this process accepted it (or recovered it from disk at
+   *     start); empty (the default) for no limit
+   */
+  public Optional<Duration> maxAge() {
+    return Optional.ofNullable(maxAge);
+  }
+
   @Override
   public String toString() {
     return "SpoolOptions[fsync=" + fsync
         + (fsync == Fsync.INTERVAL ? " " + fsyncInterval : "") + ", maxDiskBytes=" + maxDiskBytes
         + ", segmentBytes=" + segmentBytes + ", fullPolicy=" + fullPolicy + ", blockTimeout="
-        + blockTimeout + "]";
+        + blockTimeout + (maxAge == null ? "" : ", maxAge=" + maxAge) + "]";
   }
 
   /** Configures {@link SpoolOptions}. Not thread-safe. */
@@ -148,6 +171,7 @@ public final class SpoolOptions {
     private long segmentBytes = 16L * 1024 * 1024;
     private OverflowPolicy fullPolicy = OverflowPolicy.BLOCK;
     private Duration blockTimeout = Duration.ofSeconds(5);
+    private Duration maxAge;
 
     private Builder() {}
 
@@ -235,6 +259,19 @@ public final class SpoolOptions {
     }
 
     /**
+     * Dead-letters a spooled message that still fails (retriably) once it is older than {@code
+     * maxAge}, counted from when this process accepted it or recovered it from disk at start. By
+     * default there is no limit: a spooled message waits out any outage, bounded only by the disk.
+     *
+     * @param maxAge positive, or null for no limit (the default)
+     * @return this builder
+     */
+    public Builder maxAge(Duration maxAge) {
+      this.maxAge = maxAge;
+      return this;
+    }
+
+    /**
      * Builds the options.
      *
      * @return the options
@@ -250,6 +287,9 @@ public final class SpoolOptions {
           + " but must be >= segmentBytes (" + segmentBytes + ")");
       p.required("fullPolicy", fullPolicy);
       p.notNegative("blockTimeout", blockTimeout);
+      if (maxAge != null) {
+        p.positive("maxAge", maxAge);
+      }
       p.throwIfAny();
       Objects.requireNonNull(fsync);
       return new SpoolOptions(this);

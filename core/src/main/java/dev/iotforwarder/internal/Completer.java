@@ -101,13 +101,26 @@ final class Completer implements Runnable {
     try {
       for (Object item : chunk) {
         if (item instanceof Completion c) {
-          c.verdict = decide(c.entry, c.token, Verdict.unwrap(c.error));
+          Throwable error = Verdict.unwrap(c.error);
+          c.verdict = decide(c.entry, c.token, error);
+          if (c.verdict != Verdict.STALE) {
+            health(Verdict.retriable(error));
+          }
         } else if (item instanceof Batch b) {
           b.errors = b.outcomes(lane.name);
           b.verdicts = new Verdict[b.entries.length];
+          boolean answered = false;
+          boolean allRetriable = true;
           for (int i = 0; i < b.entries.length; i++) {
             b.errors[i] = b.errors[i] == null ? null : Verdict.unwrap(b.errors[i]);
             b.verdicts[i] = decide(b.entries[i], b.tokens[i], b.errors[i]);
+            if (b.verdicts[i] != Verdict.STALE) {
+              answered = true;
+              allRetriable &= Verdict.retriable(b.errors[i]);
+            }
+          }
+          if (answered) { // one send, one answer: a failed batch counts once
+            health(allRetriable);
           }
         } else if (item instanceof Endings.LetterDone d) {
           if (d.error() == null) {
@@ -135,12 +148,29 @@ final class Completer implements Runnable {
     }
   }
 
+  /** Under the lane's lock: one answer for the sink's {@link SinkHealth}; logs a change. */
+  private void health(boolean retriableFailure) {
+    if (lane.health.answered(retriableFailure, System.nanoTime())) {
+      lane.work.signal();
+      if (lane.health.probing()) {
+        LOG.warn("Sink {} failed {} sends in a row; sending one probe at a time until it answers",
+            lane.name, SinkHealth.FAILURES_TO_PROBE);
+      } else {
+        LOG.info("Sink {} answers again; sending its backlog", lane.name);
+      }
+    }
+  }
+
   /** Under the lane's lock: the verdict on the answer to send {@code token} of {@code e}; moves e. */
   private Verdict decide(Entry e, int token, Throwable error) {
     boolean current = LaneBuffer.isCurrent(e, token);
+    boolean failed = current && error != null;
     Verdict v = Verdict.of(current, error, e.attempts,
-        current && error != null ? lane.context.clock.millis() - e.delivery.startMillis : 0,
-        lane.options.retryPolicy(), lane.pipelineRetries, lane.closing, e.backup != null);
+        failed ? lane.context.clock.millis() - e.delivery.startMillis : 0,
+        lane.options.retryPolicy(), lane.pipelineRetries, lane.closing, e.backup != null,
+        e.delivery.spool != null && e.backup == null,
+        failed ? TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - e.delivery.startNanos) : 0,
+        lane.context.spoolMaxAgeMillis, lane.health.probing());
     if (v == Verdict.STALE) {
       return v; // a late answer to a send that already timed out, or after close
     }

@@ -11,7 +11,9 @@ import java.util.Arrays;
  * <p>Invariants: the only thread that moves entries from ready to in flight; it holds the lane's
  * lock only while it takes entries, never while it calls the sink. A batch that is not due yet
  * (lingering) makes it wait on the lane's {@code work} condition until the batch's linger ends or
- * something changes (a message, an answer, a flush, close). It ends once the lane is stopped.
+ * something changes (a message, an answer, a flush, close). While the sink is probing ({@link
+ * SinkHealth}) it sends one message at a time and waits for the probe's time. It ends once the lane
+ * is stopped.
  */
 final class Dispatcher implements Runnable {
   private final Lane lane;
@@ -68,19 +70,31 @@ final class Dispatcher implements Runnable {
     while (!lane.stopped) {
       int room = lane.options.maxInFlight() - lane.buffer.sending;
       long waitNanos = -1; // until signalled
+      long now = System.nanoTime();
+      if (lane.gatedByHealth && lane.health.probing()) { // one probe at a time (SinkHealth)
+        room = lane.health.sendable(room, lane.buffer.sending, now);
+        if (room == 0 && !lane.buffer.ready.isEmpty()) {
+          waitNanos = lane.health.nanosToProbe(now);
+        }
+      }
       if (room > 0 && !lane.buffer.ready.isEmpty()) {
         if (lane.buffer.ready instanceof ReadyQueue.Fifo fifo) {
           int n = 0;
           while (n < taken.length && n < room && !fifo.isEmpty()) {
             taken[n++] = fifo.poll();
           }
+          if (lane.gatedByHealth) {
+            lane.health.probeSent();
+          }
           return n;
         }
         if (lane.buffer.batchesOut < lane.batchLimits.maxInFlight()) {
           BatchReady batches = (BatchReady) lane.buffer.ready;
-          long now = System.nanoTime();
           int n = batches.poll(taken, room, now, lane.flushing > 0 || lane.closing);
           if (n > 0) {
+            if (lane.gatedByHealth) {
+              lane.health.probeSent();
+            }
             return n;
           }
           waitNanos = Math.max(1, batches.nextDue() - now); // the oldest batch is lingering

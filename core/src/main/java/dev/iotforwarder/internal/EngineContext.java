@@ -25,14 +25,20 @@ final class EngineContext {
   private final Random random;
   /** Null when the host configured none. */
   private final DeadLetterSink deadLetter;
+  /** Whether the forwarder has a spool. */
+  final boolean spooled;
+  /** The spool's maximum age of a message in milliseconds; {@link Long#MAX_VALUE} for none. */
+  final long spoolMaxAgeMillis;
 
   EngineContext(Listeners listeners, Clock clock, ScheduledThreadPoolExecutor scheduler,
-      Random random, DeadLetterSink deadLetter) {
+      Random random, DeadLetterSink deadLetter, boolean spooled, long spoolMaxAgeMillis) {
     this.listeners = listeners;
     this.clock = clock;
     this.scheduler = scheduler;
     this.random = random;
     this.deadLetter = deadLetter;
+    this.spooled = spooled;
+    this.spoolMaxAgeMillis = spoolMaxAgeMillis;
   }
 
   /** The backoff before retry {@code attempt + 1}, with the policy's jitter. Any thread. */

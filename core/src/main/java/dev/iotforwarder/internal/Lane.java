@@ -41,6 +41,8 @@ import org.slf4j.LoggerFactory;
  *       complete callers' futures; the scheduler thread runs {@link #expireSends} and retry timers;
  *       the closing thread runs {@link #beginFlush}, {@link #abortAll} and {@link #stopThreads},
  *       after which answers are processed on the thread that posts them.
+ *   <li>{@link #health} ({@link SinkHealth}) has its own monitor, taken under the lock (completer,
+ *       dispatcher) or alone (a failover route claiming a probe); it takes no other lock.
  * </ul>
  */
 final class Lane {
@@ -58,10 +60,18 @@ final class Lane {
   final BatchSink batchSink;
   /** The batch sink's limits, read once; null when the sink does not batch. */
   final BatchLimits batchLimits;
-  /** False when the sink retries by itself: the lane then never retries. */
+  /** False when the sink retries by itself and there is no spool: the lane then never retries. */
   final boolean pipelineRetries;
   final long sendTimeoutNanos;
   final Endings endings;
+  /** Healthy or probing; see {@link SinkHealth}. */
+  final SinkHealth health;
+  /**
+   * Whether probing gates the dispatcher. False for the primary of a failover route: its backlog
+   * moves to the backup under the bounded policy, and its probes are new messages its routes send
+   * it ({@link SinkHealth#claimProbe}). Set before {@link #start}.
+   */
+  boolean gatedByHealth = true;
 
   final ReentrantLock lock = new ReentrantLock();
   final Condition notFull = lock.newCondition();
@@ -83,7 +93,10 @@ final class Lane {
     this.options = options;
     this.context = context;
     boolean sinkOrders = safe(sink::preservesOrder, false);
-    this.pipelineRetries = !safe(sink::retriesInternally, false);
+    // With a spool, a retriable failure is not final even for a sink that retries by itself (such a
+    // sink's last word, e.g. a Kafka record expired after delivery.timeout.ms, comes after its own
+    // retries): the lane re-sends it (docs/spool.md, "Outages"), and so gates per device below.
+    this.pipelineRetries = !safe(sink::retriesInternally, false) || context.spooled;
     // The sink keeps order on its own only if it also retries on its own: a pipeline retry of an
     // earlier message would otherwise land after a later one.
     boolean gated = options.ordered() && !(sinkOrders && !pipelineRetries);
@@ -93,6 +106,7 @@ final class Lane {
         batchSink == null ? new ReadyQueue.Fifo() : new BatchReady(batchLimits));
     this.sendTimeoutNanos = options.sendTimeout().toNanos();
     this.endings = new Endings(name, context, pipelineRetries, this::post);
+    this.health = new SinkHealth(options.retryPolicy());
     int n = 1;
     threads.add(factory.newThread("iot-forwarder-" + name + "-" + n++, new Dispatcher(this)));
     for (int i = 0; i < options.threads(); i++) {
@@ -337,7 +351,7 @@ final class Lane {
   SinkStats stats() {
     lock.lock();
     try {
-      return count.snapshot(name, buffer);
+      return count.snapshot(name, buffer, health.probing());
     } finally {
       lock.unlock();
     }

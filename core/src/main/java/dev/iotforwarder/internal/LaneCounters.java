@@ -19,9 +19,9 @@ final class LaneCounters {
   long deadLettered;
   long deadLetterFailures;
 
-  SinkStats snapshot(String name, LaneBuffer buffer) {
+  SinkStats snapshot(String name, LaneBuffer buffer, boolean probing) {
     return new SinkStats(name, received, filtered, succeeded, failed, dropped, buffer.inflight,
         buffer.queued, buffer.heldBytes, retries, rejected, timeouts, deadLettered,
-        deadLetterFailures);
+        deadLetterFailures, probing ? SinkStats.Health.PROBING : SinkStats.Health.HEALTHY);
   }
 }

@@ -73,7 +73,9 @@ public final class Pipeline implements Forwarder {
     scheduler.setRemoveOnCancelPolicy(true);
     scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     this.context = new EngineContext(
-        listeners, config.clock(), scheduler, config.random(), config.deadLetter());
+        listeners, config.clock(), scheduler, config.random(), config.deadLetter(),
+        config.spoolDirectory() != null, config.spoolDirectory() == null ? Long.MAX_VALUE : config.spoolOptions().maxAge()
+            .map(Duration::toMillis).orElse(Long.MAX_VALUE));
     for (Map.Entry<String, Sink> s : config.sinksByName().entrySet()) {
       LaneOptions options = config.laneOptions().getOrDefault(s.getKey(), config.laneDefaults());
       lanesByName.put(s.getKey(), new Lane(s.getKey(), s.getValue(), options, context, threads));
@@ -83,6 +85,9 @@ public final class Pipeline implements Forwarder {
     for (ForwarderConfig.RouteSpec spec : config.routes()) {
       Lane lane = laneOf(spec.sink());
       Lane backup = spec.backup() == null ? null : laneOf(spec.backup());
+      if (backup != null) {
+        lane.gatedByHealth = false; // its backlog fails over instead (SinkHealth)
+      }
       rs.add(new Routes.Route(spec.filter(), lane, backup));
     }
     this.routes = new Routes(rs, lanes);

@@ -124,12 +124,18 @@ final class Routes {
     return -1;
   }
 
+  /**
+   * Whether a failover route sends to this primary: the sink says it is healthy, and its lane is
+   * not probing ({@link SinkHealth}), unless this message is the probe the lane is due.
+   */
   private static boolean healthy(Lane lane) {
+    boolean sinkSays;
     try {
-      return lane.sink.isHealthy();
+      sinkSays = lane.sink.isHealthy();
     } catch (RuntimeException e) {
       LOG.warn("Sink {} threw from isHealthy(); treating it as unhealthy", lane.name, e);
       return false;
     }
+    return sinkSays && (!lane.health.probing() || lane.health.claimProbe(System.nanoTime()));
   }
 }

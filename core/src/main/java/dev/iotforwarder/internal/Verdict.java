@@ -36,17 +36,46 @@ enum Verdict {
    */
   static Verdict of(boolean current, Throwable error, int attempts, long elapsedMillis,
       RetryPolicy policy, boolean pipelineRetries, boolean closing, boolean hasBackup) {
+    return of(current, error, attempts, elapsedMillis, policy, pipelineRetries, closing, hasBackup,
+        false, 0, 0, false);
+  }
+
+  /**
+   * Decides, with the spool's rule (docs/spool.md, "Outages"): a spooled message whose route has no
+   * failover sink is retried until it is delivered, fails permanently, or is older than the host's
+   * maximum age; the policy's attempts and time budget do not apply to it, only its backoff. A
+   * message with a failover sink keeps the bounded policy, which decides when it fails over.
+   *
+   * @param spooled whether the message is in the spool and its route has no failover sink
+   * @param ageMillis since the forwarder accepted (or, after a restart, recovered) the message
+   * @param maxAgeMillis the spool's maximum age; {@link Long#MAX_VALUE} when the host set none
+   * @param sinkProbing whether the sink is probing ({@link SinkHealth}): a message with a failover
+   *     sink then fails over at once instead of retrying
+   * @see #of(boolean, Throwable, int, long, RetryPolicy, boolean, boolean, boolean)
+   * @return the verdict
+   */
+  static Verdict of(boolean current, Throwable error, int attempts, long elapsedMillis,
+      RetryPolicy policy, boolean pipelineRetries, boolean closing, boolean hasBackup,
+      boolean spooled, long ageMillis, long maxAgeMillis, boolean sinkProbing) {
     if (!current) {
       return STALE;
     }
     if (error == null) {
       return DONE;
     }
+    boolean budgetLeft = spooled ? ageMillis < maxAgeMillis
+        : !(hasBackup && sinkProbing)
+            && attempts < policy.maxAttempts() && elapsedMillis < policy.maxElapsed().toMillis();
     if (pipelineRetries && !closing && !(error instanceof PermanentForwardingException)
-        && attempts < policy.maxAttempts() && elapsedMillis < policy.maxElapsed().toMillis()) {
+        && budgetLeft) {
       return RETRY;
     }
     return hasBackup && !closing ? FAIL_OVER : DEAD_LETTER;
+  }
+
+  /** Whether a send's outcome is a retriable failure (not a success, not a permanent error). */
+  static boolean retriable(Throwable error) {
+    return error != null && !(error instanceof PermanentForwardingException);
   }
 
   /** The failure inside the wrappers a future adds. */

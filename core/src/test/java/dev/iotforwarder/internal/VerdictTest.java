@@ -59,6 +59,39 @@ class VerdictTest {
   }
 
   @Test
+  @DisplayName("a spooled message without a backup retries regardless of the policy, until its max age")
+  void spooled() {
+    long none = Long.MAX_VALUE;
+    assertThat(
+        Verdict.of(true, BUSY, 1_000, 86_400_000, POLICY, true, false, false, true, 1, none, false))
+        .isEqualTo(Verdict.RETRY);
+    assertThat(Verdict.of(true, BUSY, 1_000, 0, POLICY, true, false, false, true, 999, 1_000, false))
+        .isEqualTo(Verdict.RETRY);
+    assertThat(Verdict.of(true, BUSY, 1, 0, POLICY, true, false, false, true, 1_000, 1_000, false))
+        .isEqualTo(Verdict.DEAD_LETTER);
+    assertThat(Verdict.of(true, GONE, 1, 0, POLICY, true, false, false, true, 0, none, false))
+        .isEqualTo(Verdict.DEAD_LETTER);
+    assertThat(Verdict.of(true, BUSY, 1, 0, POLICY, true, true, false, true, 0, none, false))
+        .isEqualTo(Verdict.DEAD_LETTER);
+    assertThat(Verdict.of(true, BUSY, 3, 0, POLICY, true, false, false, false, 0, none, false))
+        .as("not spooled, or spooled with a backup: the bounded policy").isEqualTo(Verdict.DEAD_LETTER);
+    assertThat(Verdict.of(false, BUSY, 1, 0, POLICY, true, false, false, true, 0, none, false))
+        .isEqualTo(Verdict.STALE);
+  }
+
+  @Test
+  @DisplayName("while the sink is probing, a message with a failover sink fails over at once")
+  void probingFailsOver() {
+    long none = Long.MAX_VALUE;
+    assertThat(Verdict.of(true, BUSY, 1, 0, POLICY, true, false, true, false, 0, none, true))
+        .isEqualTo(Verdict.FAIL_OVER);
+    assertThat(Verdict.of(true, BUSY, 1, 0, POLICY, true, false, true, false, 0, none, false))
+        .isEqualTo(Verdict.RETRY);
+    assertThat(Verdict.of(true, BUSY, 1, 0, POLICY, true, false, false, false, 0, none, true))
+        .as("no backup: retry as the policy says").isEqualTo(Verdict.RETRY);
+  }
+
+  @Test
   @DisplayName("unwrap removes the wrappers a future adds")
   void unwrap() {
     assertThat(Verdict.unwrap(new CompletionException(new ExecutionException(GONE)))).isSameAs(GONE);

@@ -164,25 +164,9 @@ class SpoolCrashTest {
     Path spool = work.resolve("spool");
     Path log = work.resolve("children.log");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
-    Set<Long> accepted = new HashSet<>();
     cmq.faultRate(1.0, 1, List.of("BatchSendMessage"), LocalCmq.Fault.error(6000));
-    try {
-      // The queue fails every send, so everything accepted stays in the spool; then SIGKILL.
-      Child first = start(spool, queue, 0, 2000, log);
-      String line;
-      while ((line = first.next(deadline)) != null) {
-        if (line.startsWith("A ")) {
-          accepted.add(Long.parseLong(line.substring(2)));
-          if (accepted.size() == 300) {
-            first.process.destroyForcibly();
-          }
-        }
-      }
-      assertThat(first.process.waitFor(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
-    } finally {
-      cmq.clearFaults();
-    }
-    assertThat(cmq.bodies(queue)).isEmpty();
+    // The queue fails every send, so everything accepted stays in the spool; then SIGKILL.
+    Set<Long> accepted = killWhileDown(spool, queue, 2000, 300, log, deadline);
 
     // Flip a byte inside the third record of the first segment; tear the end of the last.
     // Walk the format of docs/spool.md: a 24-byte segment header, then records of a 20-byte header
@@ -338,6 +322,80 @@ class SpoolCrashTest {
           .isLessThan(firstNew.getOrDefault(device, Integer.MAX_VALUE));
     }
     deleteTree(work); // kept when an assertion failed, for its log
+  }
+
+  @Test
+  @DisplayName("the queue down, SIGKILL during the backlog, the queue back, restart: every accepted message delivered once drained, per device in order")
+  void killDuringAnOutageThenDrain() throws Exception {
+    String queue = "outage-kill";
+    cmq.createQueue(queue);
+    Path work = Files.createTempDirectory("spool-outage-kill");
+    Path spool = work.resolve("spool");
+    Path log = work.resolve("children.log");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+    cmq.faultRate(1.0, 2, List.of(), LocalCmq.Fault.httpStatus(503)); // the queue is down
+    // All of it in the backlog, the lane retrying: SIGKILL.
+    Set<Long> accepted = killWhileDown(spool, queue, 1000, 1000, log, deadline);
+
+    Child second = start(spool, queue, FIRST_RUN, 0, log);
+    String stats = null;
+    String line;
+    while ((line = second.next(deadline)) != null) {
+      if (line.startsWith("STATS")) {
+        stats = line;
+      }
+    }
+    assertThat(second.process.waitFor(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
+    assertThat(second.process.exitValue()).as("second child's exit code; see " + log).isZero();
+    assertThat(stats).contains("flushed=true").contains("pending=0").contains("balanced=true");
+    Map<String, List<Long>> firstCopies = new HashMap<>();
+    Set<Long> seen = new HashSet<>();
+    for (String body : cmq.bodies(queue)) {
+      DeviceMessage m = EnvelopeCodec.standard().decode(body.getBytes(StandardCharsets.UTF_8));
+      if (seen.add(m.seq())) {
+        firstCopies.computeIfAbsent(m.deviceKey(), k -> new ArrayList<>()).add(m.seq());
+      }
+    }
+    Set<Long> lost = new HashSet<>(accepted);
+    lost.removeAll(seen);
+    assertThat(lost).as("accepted before the kill, never delivered").isEmpty();
+    Map<String, List<Long>> expected = new HashMap<>();
+    for (long id = 0; id < 1000; id++) {
+      expected.computeIfAbsent(SpoolCrashChild.message(id).deviceKey(), k -> new ArrayList<>()).add(id);
+    }
+    assertThat(firstCopies).as("per device in order").isEqualTo(expected);
+    System.out.printf("spool outage kill test: %d accepted while the queue was down, %d delivered"
+        + " after the restart; %s%n", accepted.size(), seen.size(), stats);
+    deleteTree(work);
+  }
+
+  /**
+   * With the faults the caller injected (the queue down): a child forwards {@code count} messages
+   * and is killed (SIGKILL) once {@code killAfter} were accepted; then the faults are cleared.
+   *
+   * @return the ids accepted before the kill, none of them in the queue
+   */
+  private static Set<Long> killWhileDown(Path spool, String queue, int count, int killAfter, Path log,
+      long deadline) throws Exception {
+    Set<Long> accepted = new HashSet<>();
+    try {
+      Child first = start(spool, queue, 0, count, log);
+      String line;
+      while ((line = first.next(deadline)) != null) {
+        if (line.startsWith("A ")) {
+          accepted.add(Long.parseLong(line.substring(2)));
+          if (accepted.size() == killAfter) {
+            first.process.destroyForcibly();
+          }
+        }
+      }
+      assertThat(first.process.waitFor(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
+      assertThat(first.process.exitValue()).as("killed by SIGKILL").isNotZero();
+    } finally {
+      cmq.clearFaults();
+    }
+    assertThat(cmq.bodies(queue)).as("nothing got through while down").isEmpty();
+    return accepted;
   }
 
   private static void deleteTree(Path dir) throws IOException {
