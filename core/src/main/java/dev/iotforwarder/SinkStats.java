@@ -83,7 +83,7 @@ public record SinkStats(
    * One readable line: the name, what the routes took and what became of it, then the other
    * counters; e.g. {@code kafka: routed 8 of 10 received (2 filtered): 7 succeeded, 1 failed, 0
    * dropped, 0 in flight, 0 queued (0 B); 3 retries, 0 rejected, 0 timeouts, 1 dead-lettered, 0
-   * dead-letter failures}.
+   * dead-letter failures; healthy}.
    *
    * @return the line, without a line break
    */
@@ -93,6 +93,6 @@ public record SinkStats(
         + succeeded + " succeeded, " + failed + " failed, " + dropped + " dropped, " + inflight + " in flight, "
         + queued + " queued (" + queuedBytes + " B); " + retries + " retries, " + rejected + " rejected, "
         + timeouts + " timeouts, " + deadLettered + " dead-lettered, " + deadLetterFailures
-        + " dead-letter failures";
+        + " dead-letter failures; " + (health == Health.PROBING ? "probing" : "healthy");
   }
 }

@@ -10,8 +10,10 @@ import org.junit.jupiter.api.Test;
 /** The stats read naturally when printed: one line per sink, the routed count first. */
 @DisplayName("SinkStats and ForwarderStats text")
 class StatsTextTest {
-  private static final SinkStats KAFKA = new SinkStats("kafka", 10, 2, 7, 1, 0, 0, 0, 0, 3, 0, 0, 1, 0);
-  private static final SinkStats CMQ = new SinkStats("cmq", 10, 0, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+  private static final SinkStats KAFKA = new SinkStats("kafka", 10, 2, 7, 1, 0, 0, 0, 0, 3, 0, 0, 1, 0,
+      SinkStats.Health.HEALTHY);
+  private static final SinkStats CMQ = new SinkStats("cmq", 10, 0, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+      SinkStats.Health.PROBING);
 
   @Test
   @DisplayName("routed() is what the sink's routes took: received minus filtered")
@@ -26,7 +28,9 @@ class StatsTextTest {
     assertThat(KAFKA.toString())
         .startsWith("kafka: routed 8 of 10 received (2 filtered): 7 succeeded, 1 failed")
         .contains("3 retries", "1 dead-lettered")
+        .endsWith("; healthy")
         .doesNotContain("\n");
+    assertThat(CMQ.toString()).endsWith("; probing");
   }
 
   @Test
