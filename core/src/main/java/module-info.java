@@ -17,5 +17,6 @@ module dev.iotforwarder.core {
   exports dev.iotforwarder.internal.shared to
       dev.iotforwarder.cmq,
       dev.iotforwarder.ckafka,
-      dev.iotforwarder.testkit;
+      dev.iotforwarder.testkit,
+      dev.iotforwarder.micrometer;
 }
