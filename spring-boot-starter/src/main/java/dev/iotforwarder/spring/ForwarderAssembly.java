@@ -115,7 +115,8 @@ final class ForwarderAssembly {
       return;
     }
     String p = P + "cmq.";
-    if ((c.endpoint() == null) == (c.region() == null)) {
+    boolean byEndpoint = !blank(c.endpoint());
+    if (byEndpoint == !blank(c.region())) {
       problems.add(p + "endpoint or " + p + "region is required (one of them, not both)");
     }
     required(p + "secret-id", c.secretId());
@@ -130,7 +131,7 @@ final class ForwarderAssembly {
       return;
     }
     CmqClient client = attempt(p + "*", () -> CmqClient.builder()
-        .endpoint(c.endpoint() != null ? CmqEndpoint.of(c.endpoint())
+        .endpoint(byEndpoint ? CmqEndpoint.of(c.endpoint())
             : c.privateNetwork() ? CmqEndpoint.tdmqPrivate(c.region())
             : CmqEndpoint.tdmqPublic(c.region()))
         .credentials(c.token() == null ? CmqCredentials.of(c.secretId(), c.secretKey())
@@ -316,8 +317,12 @@ final class ForwarderAssembly {
     }
   }
 
+  private static boolean blank(String value) {
+    return value == null || value.isBlank();
+  }
+
   private void required(String property, String value) {
-    if (value == null || value.isBlank()) {
+    if (blank(value)) {
       problems.add(property + " is required");
     }
   }
