@@ -7,13 +7,17 @@ import dev.iotforwarder.ForwardResult;
 import dev.iotforwarder.Forwarder;
 import dev.iotforwarder.micrometer.DeliveryTimer;
 import dev.iotforwarder.micrometer.ForwarderMetrics;
+import dev.iotforwarder.spi.Sink;
 import dev.iotforwarder.testing.RecordingSink;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -128,6 +132,50 @@ class IotForwarderAutoConfigurationTest {
     assertThat(props.toString()).contains("AKID1").contains("secretKey=******")
         .contains("password=******")
         .doesNotContain("sk-123").doesNotContain("tok-456").doesNotContain("pw-789");
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class UnhealthySink {
+    @Bean
+    Sink downSink() {
+      return new Sink() {
+        @Override
+        public String name() {
+          return "down";
+        }
+
+        @Override
+        public CompletableFuture<Void> send(DeviceMessage message) {
+          return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public boolean isHealthy() {
+          return false;
+        }
+
+        @Override
+        public void close() {}
+      };
+    }
+  }
+
+  @Test
+  void theHealthIsDownWhileASinkIsUnhealthy() {
+    runner.withUserConfiguration(HostSink.class).run(ctx -> {
+      Health h = ctx.getBean(ForwarderHealthIndicator.class).health();
+      assertThat(h.getStatus()).isEqualTo(Status.UP);
+      assertThat(h.getDetails()).containsOnlyKeys("sinks");
+    });
+    runner.withUserConfiguration(HostSink.class, UnhealthySink.class).run(ctx -> {
+      Health h = ctx.getBean(ForwarderHealthIndicator.class).health();
+      assertThat(h.getStatus()).isEqualTo(Status.DOWN);
+      assertThat(h.getDetails().get("sinks").toString())
+          .contains("archive={status=UP").contains("down={status=DOWN");
+    });
+    runner.withUserConfiguration(HostSink.class)
+        .withPropertyValues("management.health.iotForwarder.enabled=false")
+        .run(ctx -> assertThat(ctx).doesNotHaveBean(ForwarderHealthIndicator.class));
   }
 
   @Test
