@@ -138,26 +138,24 @@ class IotForwarderAutoConfigurationTest {
   static class UnhealthySink {
     @Bean
     Sink downSink() {
-      return new Sink() {
-        @Override
-        public String name() {
-          return "down";
-        }
-
-        @Override
-        public CompletableFuture<Void> send(DeviceMessage message) {
-          return CompletableFuture.completedFuture(null);
-        }
-
-        @Override
-        public boolean isHealthy() {
-          return false;
-        }
-
-        @Override
-        public void close() {}
-      };
+      return new DownSink("down");
     }
+  }
+
+  /** A sink that reports itself unhealthy and accepts everything. */
+  record DownSink(String name) implements Sink {
+    @Override
+    public CompletableFuture<Void> send(DeviceMessage message) {
+      return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public boolean isHealthy() {
+      return false;
+    }
+
+    @Override
+    public void close() {}
   }
 
   @Test

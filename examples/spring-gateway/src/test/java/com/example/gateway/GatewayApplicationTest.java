@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,11 +27,11 @@ class GatewayApplicationTest {
   @Test
   void envelopesPostedToTheGatewayReachTheQueueAndTheTopics(@TempDir Path dir) throws Exception {
     try (LocalKafka kafka = LocalKafka.start(); LocalCmq cmq = LocalCmq.start()) {
-      kafka.createTopic("device-status", 1);
-      kafka.createTopic("device-data", 1);
+      for (String topic : List.of("device-status", "device-data")) { // application.yml's topics
+        kafka.createTopic(topic, 1);
+      }
       cmq.createQueue("device-status");
-      Map<String, Object> p = new HashMap<>();
-      p.put("server.port", "0");
+      Map<String, Object> p = new HashMap<>(Map.of("server.port", "0"));
       p.put("CKAFKA_BOOTSTRAP", kafka.bootstrapServers());
       p.put("CMQ_REGION", "");
       p.put("iot.forwarder.cmq.endpoint", cmq.url());
