@@ -161,7 +161,7 @@ final class ForwarderAssembly {
   private void routes(ForwarderBuilder b) {
     if (props.routes().isEmpty()) {
       sinks.values().forEach(b::route);
-      if (sinks.isEmpty()) {
+      if (sinks.isEmpty() && props.ckafka().isEmpty() && props.cmq().sinks().isEmpty()) {
         problems.add(P + "ckafka, " + P + "cmq.sinks or a Sink bean is required: no sink is configured");
       }
       return;

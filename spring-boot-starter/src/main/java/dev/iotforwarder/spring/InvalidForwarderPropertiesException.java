@@ -14,7 +14,8 @@ public final class InvalidForwarderPropertiesException extends IllegalArgumentEx
   private final transient List<String> problems;
 
   InvalidForwarderPropertiesException(List<String> problems) {
-    super("Invalid iot.forwarder properties (" + problems.size() + " problems):\n  - "
+    super("Invalid iot.forwarder properties (" + problems.size()
+        + (problems.size() == 1 ? " problem" : " problems") + "):\n  - "
         + String.join("\n  - ", problems));
     this.problems = List.copyOf(problems);
   }

@@ -1,6 +1,7 @@
 package dev.iotforwarder.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.iotforwarder.DeviceMessage;
 import dev.iotforwarder.ForwardResult;
@@ -14,11 +15,18 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -67,10 +75,30 @@ class IotForwarderAutoConfigurationTest {
               "iot.forwarder.routes[0].sinks names nowhere, which is no sink; sinks: []",
               "iot.forwarder.routes[1].backup needs exactly one sink in iot.forwarder.routes[1].sinks,"
                   + " had [telemetry, split]");
+          FailureAnalysis analysis =
+              new InvalidForwarderPropertiesFailureAnalyzer().analyze(ctx.getStartupFailure());
+          assertThat(analysis.getDescription()).startsWith("Invalid iot.forwarder properties (7 problems):")
+              .contains("  - iot.forwarder.cmq.secret-id is required");
           assertThat(ctx.getStartupFailure()).rootCause()
               .hasMessageNotContaining("top-secret-password")
               .hasMessageNotContaining("another-secret");
         });
+  }
+
+  @SpringBootConfiguration
+  @EnableAutoConfiguration
+  static class App {}
+
+  @Test
+  @ExtendWith(OutputCaptureExtension.class)
+  void aFailedStartupShowsTheProblemsNotAStackOfExceptions(CapturedOutput output) {
+    SpringApplicationBuilder app = new SpringApplicationBuilder(App.class)
+        .properties("spring.main.web-application-type=none", "iot.forwarder.ckafka.k.topic=t");
+    assertThatThrownBy(app::run).isInstanceOf(RuntimeException.class);
+    assertThat(output.getOut() + output.getErr()).contains("APPLICATION FAILED TO START")
+        .contains("Invalid iot.forwarder properties (1 problem):\n"
+            + "  - iot.forwarder.ckafka.k.bootstrap-servers is required")
+        .contains("Correct the iot.forwarder properties listed above");
   }
 
   @Test
