@@ -17,7 +17,8 @@ module dev.iotforwarder.core {
   exports dev.iotforwarder.internal.shared to
       dev.iotforwarder.cmq,
       dev.iotforwarder.ckafka,
-      dev.iotforwarder.testkit;
+      dev.iotforwarder.testkit,
+      dev.iotforwarder.micrometer;
   // The spool's file format, for the operator tool only (it reads spools): not public API.
   exports dev.iotforwarder.internal.spool to
       dev.iotforwarder.cli;

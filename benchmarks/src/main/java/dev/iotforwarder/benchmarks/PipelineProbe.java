@@ -3,8 +3,13 @@ package dev.iotforwarder.benchmarks;
 import dev.iotforwarder.DeviceMessage;
 import dev.iotforwarder.EnvelopeCodec;
 import dev.iotforwarder.Forwarder;
+import dev.iotforwarder.ForwarderBuilder;
 import dev.iotforwarder.LaneOptions;
+import dev.iotforwarder.micrometer.DeliveryTimer;
+import dev.iotforwarder.micrometer.ForwarderMetrics;
 import dev.iotforwarder.spi.Sink;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,6 +28,9 @@ import java.util.concurrent.locks.LockSupport;
  * <pre>java @benchmarks/target/benchmarks.args dev.iotforwarder.benchmarks.PipelineProbe [messages] [rounds]</pre>
  */
 public final class PipelineProbe {
+  private static final String METRICS = System.getProperty("probe.metrics", "off");
+  private static final MeterRegistry REGISTRY = new SimpleMeterRegistry();
+
   private PipelineProbe() {}
 
   public static void main(String[] args) throws Exception {
@@ -32,9 +40,11 @@ public final class PipelineProbe {
     System.out.println("pipeline probe: " + Machine.oneLine(Machine.describe()));
     LaneOptions lane = LaneOptions.builder().maxInFlight(100_000).build();
     // Long-lived forwarders, so that their threads (and what they allocated) outlive each round.
-    try (Forwarder inline = Forwarder.builder().route(new InlineSink()).build();
-        Forwarder async = Forwarder.builder().route(new AsyncSink()).build();
-        Forwarder async100k = Forwarder.builder().route(new AsyncSink()).laneDefaults(lane).build()) {
+    System.out.println("metrics (-Dprobe.metrics=off|binder|timer): " + METRICS);
+    try (Forwarder inline = instrumented("inline", Forwarder.builder().route(new InlineSink()));
+        Forwarder async = instrumented("async", Forwarder.builder().route(new AsyncSink()));
+        Forwarder async100k = instrumented("async100k",
+            Forwarder.builder().route(new AsyncSink()).laneDefaults(lane))) {
       for (int r = 0; r <= rounds; r++) {
         String tag = r == 0 ? "warm-up" : "round " + r;
         report(tag, "direct encode only   ", n, () -> {
@@ -52,6 +62,26 @@ public final class PipelineProbe {
         report(tag, "forward, async, 100k ", n, () -> forward(pool, n, async100k));
       }
     }
+  }
+
+  /**
+   * Builds a forwarder; with {@code -Dprobe.metrics=binder} its meters are bound to a registry that
+   * nobody scrapes, with {@code timer} a {@link DeliveryTimer} listener records every delivery too.
+   */
+  private static Forwarder instrumented(String name, ForwarderBuilder b) {
+    DeliveryTimer timer = METRICS.equals("timer") ? DeliveryTimer.create() : null;
+    if (timer != null) {
+      b.listener(timer);
+    }
+    Forwarder f = b.build();
+    if (!METRICS.equals("off")) {
+      ForwarderMetrics.Builder m = ForwarderMetrics.builder(f).name(name);
+      if (timer != null) {
+        m.deliveryTimer(timer);
+      }
+      m.build().bindTo(REGISTRY);
+    }
+    return f;
   }
 
   private static void forward(DeviceMessage[] pool, int n, Forwarder f) {
