@@ -42,6 +42,7 @@ public final class ForwarderHealthIndicator implements HealthIndicator {
       allUp &= up;
       Map<String, Object> d = new LinkedHashMap<>();
       d.put("status", up ? "UP" : "DOWN");
+      d.put("lane", s.health() == SinkStats.Health.PROBING ? "probing" : "healthy");
       d.put("queued", s.queued());
       d.put("inflight", s.inflight());
       d.put("failed", s.failed());
@@ -57,14 +58,14 @@ public final class ForwarderHealthIndicator implements HealthIndicator {
   }
 
   /**
-   * One sink's health: what the sink reports ({@link Sink#isHealthy()}). The one place to change
-   * when the lanes report a health state of their own.
+   * One sink's health: its lane is not probing it ({@link SinkStats.Health#HEALTHY}: the sink has
+   * not failed every recent send) and the sink itself reports healthy ({@link Sink#isHealthy()}).
    *
    * @param sink the sink, or null if unknown
    * @param stats its counters
    * @return whether it is healthy
    */
   static boolean sinkHealthy(Sink sink, SinkStats stats) {
-    return sink == null || sink.isHealthy();
+    return stats.health() == SinkStats.Health.HEALTHY && (sink == null || sink.isHealthy());
   }
 }
