@@ -7,11 +7,9 @@ import dev.iotforwarder.DeviceMessage;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Properties;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -37,11 +35,7 @@ class DeviceDeduplicationTest {
         builder.stream("in", Consumed.with(Serdes.String(), DeviceSerdes.deviceMessage()));
     DeviceDeduplication.apply(builder, messages, "dedup", 3, Duration.ofMinutes(10))
         .to("out", Produced.with(Serdes.String(), DeviceSerdes.deviceMessage()));
-    Properties props = new Properties();
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "dedup-test");
-    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-    driver = new TopologyTestDriver(builder.build(), props);
+    driver = TestDrivers.of(builder, "dedup-test", stateDir);
     in = driver.createInputTopic("in", new StringSerializer(), DeviceSerdes.deviceMessage().serializer());
     out = driver.createOutputTopic("out", Serdes.String().deserializer(), DeviceSerdes.deviceMessage().deserializer());
   }

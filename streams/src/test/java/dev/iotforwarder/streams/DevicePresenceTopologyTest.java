@@ -6,11 +6,9 @@ import dev.iotforwarder.DeviceMessage;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Properties;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -38,11 +36,7 @@ class DevicePresenceTopologyTest {
             builder.stream("status", Consumed.with(Serdes.String(), DeviceSerdes.deviceMessage())),
             NewerRule.withReorderWindow(Duration.ofSeconds(10)))
         .to("presence", Produced.with(Serdes.String(), DeviceSerdes.devicePresence()));
-    Properties props = new Properties();
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "presence-test");
-    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-    driver = new TopologyTestDriver(builder.build(), props);
+    driver = TestDrivers.of(builder, "presence-test", stateDir);
     in = driver.createInputTopic("status", new StringSerializer(), DeviceSerdes.deviceMessage().serializer());
     changes = driver.createOutputTopic("presence", Serdes.String().deserializer(),
         DeviceSerdes.devicePresence().deserializer());

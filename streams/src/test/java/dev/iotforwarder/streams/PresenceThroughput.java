@@ -114,7 +114,12 @@ public final class PresenceThroughput {
         ask.put(new TopicPartition(t, p), OffsetSpec.latest());
       }
     }
-    var ends = admin.listOffsets(ask).all().get();
+    Map<TopicPartition, org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo> ends;
+    try {
+      ends = admin.listOffsets(ask).all().get();
+    } catch (java.util.concurrent.ExecutionException notYetCreated) {
+      return false; // the application has not created its repartition topics yet
+    }
     for (var e : ends.entrySet()) {
       OffsetAndMetadata c = committed.get(e.getKey());
       if (e.getValue().offset() == 0) {
