@@ -4,7 +4,6 @@ import dev.iotforwarder.DeviceMessage;
 import dev.iotforwarder.EnvelopeCodec;
 import dev.iotforwarder.cmq.internal.NamedThreadFactory;
 import dev.iotforwarder.cmq.internal.PollLoop;
-import dev.iotforwarder.cmq.internal.ReceiverDedup;
 import dev.iotforwarder.cmq.internal.ReceiverStats;
 import dev.iotforwarder.internal.shared.Problems;
 import java.time.Duration;
@@ -80,9 +79,9 @@ public final class CmqReceiver implements AutoCloseable {
   private final String queue;
   private final int pollers;
   private final Duration closeTimeout;
+  private final dev.iotforwarder.cmq.internal.ReceiverDedup dedup; // null unless Builder#deduplicate
   private final PollLoop loop;
   private final ReceiverStats stats;
-  private final ReceiverDedup dedup; // null unless Builder#deduplicate
 
   private final Object lifecycle = new Object();
   private final List<Thread> threads = new ArrayList<>();
@@ -90,13 +89,12 @@ public final class CmqReceiver implements AutoCloseable {
   private boolean closed;
 
   private CmqReceiver(Builder b) {
+    this.dedup = b.builtDedup;
     this.client = b.client;
     this.queue = b.queue;
     this.pollers = b.pollers;
     this.closeTimeout = b.closeTimeout;
-    this.dedup = b.dedupSeqsPerDevice > 0
-        ? new ReceiverDedup(b.handler, b.dedupSeqsPerDevice, b.dedupMaxDevices) : null;
-    this.loop = new PollLoop(client, queue, dedup != null ? dedup : b.handler, b.codec, b.batchSize, b.pollingWait, b.deleteRetries,
+    this.loop = new PollLoop(client, queue, b.handler, b.codec, b.batchSize, b.pollingWait, b.deleteRetries,
         b.maxBackoff, b.deleteUndecodable, pollers);
     this.stats = loop.stats();
   }
@@ -173,6 +171,16 @@ public final class CmqReceiver implements AutoCloseable {
   }
 
   /**
+   * How many repeats of an already handled (DeviceId, Seq) were deleted without calling the handler;
+   * always 0 unless {@link Builder#deduplicate(int, int)} is on.
+   *
+   * @return the count
+   */
+  public long duplicateCount() {
+    return dedup == null ? 0 : dedup.duplicates();
+  }
+
+  /**
    * How many bodies were not valid envelopes.
    *
    * @return the count
@@ -197,16 +205,6 @@ public final class CmqReceiver implements AutoCloseable {
    */
   public long deleteFailureCount() {
     return stats.deleteFailures.get();
-  }
-
-  /**
-   * How many repeats of an already handled (DeviceId, Seq) were deleted without calling the handler;
-   * always 0 unless {@link Builder#deduplicate(int, int)} is on.
-   *
-   * @return the count
-   */
-  public long duplicateCount() {
-    return dedup == null ? 0 : dedup.duplicates();
   }
 
   /**
@@ -255,6 +253,9 @@ public final class CmqReceiver implements AutoCloseable {
     private CmqClient client;
     private String queue;
     private Handler handler;
+    private int dedupSeqsPerDevice;
+    private int dedupMaxDevices;
+    private dev.iotforwarder.cmq.internal.ReceiverDedup builtDedup; // set only while build() constructs
     private EnvelopeCodec codec = EnvelopeCodec.standard();
     private int batchSize = CmqClient.MAX_BATCH;
     private Duration pollingWait = DEFAULT_POLLING_WAIT;
@@ -263,8 +264,6 @@ public final class CmqReceiver implements AutoCloseable {
     private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
     private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
     private boolean deleteUndecodable;
-    private int dedupSeqsPerDevice;
-    private int dedupMaxDevices;
 
     private Builder() {}
 
@@ -299,6 +298,28 @@ public final class CmqReceiver implements AutoCloseable {
      */
     public Builder handler(Handler handler) {
       this.handler = handler;
+      return this;
+    }
+
+    /**
+     * Hands each (DeviceId, Seq) to the handler once: a repeat of a message whose handler returned
+     * normally is deleted without calling it ({@link CmqReceiver#duplicateCount()}). Default: off.
+     *
+     * <p>A (DeviceId, Seq) counts once the handler returned; a copy whose twin is being handled on
+     * another poller right then stays in the queue (a handler failure) and comes back as a repeat.
+     * Memory is bounded: the last {@code seqsPerDevice} Seqs of the {@code maxDevices} devices seen
+     * most recently (about {@code 8 * seqsPerDevice} bytes each). Limits: a repeat that arrives after
+     * that many other Seqs of its device, after its device was forgotten, or after a restart of this
+     * receiver is handled again; a device that restarts its Seq (after a reboot) and reuses a
+     * remembered Seq has that message deleted unhandled.
+     *
+     * @param seqsPerDevice Seqs remembered per device, 1 to 1,000,000
+     * @param maxDevices devices remembered, 1 to 100,000,000
+     * @return this builder
+     */
+    public Builder deduplicate(int seqsPerDevice, int maxDevices) {
+      this.dedupSeqsPerDevice = seqsPerDevice;
+      this.dedupMaxDevices = maxDevices;
       return this;
     }
 
@@ -394,28 +415,6 @@ public final class CmqReceiver implements AutoCloseable {
     }
 
     /**
-     * Hands each (DeviceId, Seq) to the handler once: a repeat of a message whose handler returned
-     * normally is deleted without calling it ({@link CmqReceiver#duplicateCount()}). Default: off.
-     *
-     * <p>A (DeviceId, Seq) counts once the handler returned; a copy whose twin is being handled on
-     * another poller right then stays in the queue (a handler failure) and comes back as a repeat.
-     * Memory is bounded: the last {@code seqsPerDevice} Seqs of the {@code maxDevices} devices seen
-     * most recently (about {@code 8 * seqsPerDevice} bytes each). Limits: a repeat that arrives after
-     * that many other Seqs of its device, after its device was forgotten, or after a restart of this
-     * receiver is handled again; a device that restarts its Seq (after a reboot) and reuses a
-     * remembered Seq has that message deleted unhandled.
-     *
-     * @param seqsPerDevice Seqs remembered per device, 1 to 1,000,000
-     * @param maxDevices devices remembered, 1 to 100,000,000
-     * @return this builder
-     */
-    public Builder deduplicate(int seqsPerDevice, int maxDevices) {
-      this.dedupSeqsPerDevice = seqsPerDevice;
-      this.dedupMaxDevices = maxDevices;
-      return this;
-    }
-
-    /**
      * Builds the receiver; call {@link CmqReceiver#start()} to start it.
      *
      * @return the receiver
@@ -427,6 +426,10 @@ public final class CmqReceiver implements AutoCloseable {
       p.check(queue != null && !queue.isBlank(),
           "queue was " + (queue == null ? "null" : "\"" + queue + "\"") + " but is required");
       p.required("handler", handler);
+      if (dedupSeqsPerDevice != 0 || dedupMaxDevices != 0) {
+        p.range("deduplicate seqsPerDevice", dedupSeqsPerDevice, 1, 1_000_000);
+        p.range("deduplicate maxDevices", dedupMaxDevices, 1, 100_000_000);
+      }
       p.required("codec", codec);
       p.range("batchSize", batchSize, 1, CmqClient.MAX_BATCH);
       p.range("pollingWait", pollingWait, Duration.ZERO, CmqClient.MAX_POLLING_WAIT);
@@ -434,12 +437,20 @@ public final class CmqReceiver implements AutoCloseable {
       p.range("deleteRetries", deleteRetries, 0, 10);
       p.range("maxBackoff", maxBackoff, Duration.ofMillis(100), Duration.ofMinutes(5));
       p.range("closeTimeout", closeTimeout, Duration.ZERO, Duration.ofMinutes(10));
-      if (dedupSeqsPerDevice != 0 || dedupMaxDevices != 0) {
-        p.range("deduplicate seqsPerDevice", dedupSeqsPerDevice, 1, 1_000_000);
-        p.range("deduplicate maxDevices", dedupMaxDevices, 1, 100_000_000);
-      }
       p.throwIfAny();
-      return new CmqReceiver(this);
+      // With deduplication the pollers call the wrapper, which calls the host's handler. The builder
+      // holds the wrapper only while the constructor runs, so that a second build() starts afresh.
+      Handler host = handler;
+      if (dedupSeqsPerDevice > 0) {
+        builtDedup = new dev.iotforwarder.cmq.internal.ReceiverDedup(host, dedupSeqsPerDevice, dedupMaxDevices);
+        handler = builtDedup;
+      }
+      try {
+        return new CmqReceiver(this);
+      } finally {
+        handler = host;
+        builtDedup = null;
+      }
     }
   }
 }
