@@ -222,11 +222,13 @@ class CmqFaultsTest {
     long handledTwice = handled.values().stream().filter(n -> n.get() > 1).count();
     Figures.report(new Figures.Row("CMQ transient faults, read back with CmqReceiver deduplication",
         total + duplicatesInQueue, total - handled.size(), handledTwice, "0", 0, Sampler.heapUsed() >> 20,
-        Duration.ofNanos(System.nanoTime() - start), duplicatesInQueue + " duplicates in the queue, "
-            + receiver.duplicateCount() + " deleted without calling the handler; 0 handed to it twice"));
+        Duration.ofNanos(System.nanoTime() - start), duplicatesInQueue + " duplicates in the queue at the forwarder's end, "
+            + receiver.duplicateCount() + " copies deleted without calling the handler; none handed to it twice"));
     assertThat(handled).as("every message handled").hasSize(total);
     assertThat(handledTwice).as("messages handed to the handler twice").isZero();
-    assertThat(receiver.duplicateCount()).isEqualTo(duplicatesInQueue);
+    // A request that timed out may be stored after the snapshot above: the receiver can meet more copies.
+    assertThat(receiver.duplicateCount()).as("copies deleted unhandled")
+        .isEqualTo(receiver.handledCount() - total).isGreaterThanOrEqualTo(duplicatesInQueue);
   }
 
   @Test
