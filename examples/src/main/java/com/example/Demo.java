@@ -246,6 +246,7 @@ public final class Demo {
       streamsBySink.put(CMQ_ALARMS_SINK, List.of(cmqAlarms));
 
       ForwarderStats stats;
+      PresenceTable.Outcome presenceOutcome = null;
       long startNanos = System.nanoTime();
       long forwardNanos = 0;
       try (CmqClient gatewayCmq = CmqClient.builder().endpoint(endpoint).credentials(credentials).build();
@@ -254,7 +255,9 @@ public final class Demo {
               kafka.saslClientProperties(CKAFKA_INSTANCE + "#" + BACKEND_USER, LOCAL_PASSWORD),
               Map.of(STATUS_TOPIC, Map.entry(2, kafkaStatus), TELEMETRY_TOPIC, Map.entry(4, kafkaTelemetry)),
               backendCmq,
-              Map.of(STATUS_QUEUE, cmqStatus, ALARM_QUEUE, cmqAlarms))) {
+              Map.of(STATUS_QUEUE, cmqStatus, ALARM_QUEUE, cmqAlarms));
+          PresenceTable presence = new PresenceTable(
+              kafka.saslClientProperties(CKAFKA_INSTANCE + "#" + BACKEND_USER, LOCAL_PASSWORD), STATUS_TOPIC)) {
         Forwarder forwarder = buildForwarder(kafka, gatewayCmq, deadLetters);
         try {
           Progress progress = new Progress(out, terminal, () -> progressLine(forwarder, backend));
@@ -270,6 +273,7 @@ public final class Demo {
             }
             phase = "checking";
             boolean complete = backend.awaitComplete(Duration.ofSeconds(15));
+            presenceOutcome = presence.outcome(fleet, presence.awaitMatches(fleet, Duration.ofSeconds(30)));
             phase = complete ? "done" : "gave up";
             if (!flushed) {
               out.println();
@@ -300,6 +304,7 @@ public final class Demo {
       }
       out.println();
       boolean passed = report.printChecks(out, failedForwards.sum(), outageProblem);
+      passed &= presenceOutcome != null && presenceOutcome.print(out);
       out.println();
       out.println(passed ? "PASS: every message arrived, once or more, in order and intact (exit status 0)"
           : "FAIL: see the checks above (exit status 1)");

@@ -119,7 +119,7 @@ final class Report {
     return ok;
   }
 
-  private static boolean check(PrintStream out, String what, boolean passed, String detail) {
+  static boolean check(PrintStream out, String what, boolean passed, String detail) {
     out.printf(Locale.ROOT, "  %-22s %-4s %s%n", what, passed ? "ok" : "FAIL", detail);
     return passed;
   }

@@ -44,6 +44,8 @@ class DemoSmokeTest {
         .containsPattern("(?m)^  Status events complete +ok +50 of 50 devices")
         .containsPattern("(?m)^  routing +ok ")
         .containsPattern("(?m)^  forwarder counters +ok ")
+        .containsPattern("(?m)^  presence table: online devices per product now \\{.+=0")
+        .containsPattern("(?m)^  presence table +ok +50 of 50 devices hold their last Status.*0 online, per product as the fleet says")
         .contains("PASS")
         .doesNotContain("FAIL");
   }

@@ -82,6 +82,7 @@ public final class CmqReceiver implements AutoCloseable {
   private final String queue;
   private final int pollers;
   private final Duration closeTimeout;
+  private final dev.iotforwarder.cmq.internal.ReceiverDedup dedup; // null unless Builder#deduplicate
   private final PollLoop loop;
   private final ReceiverStats stats;
   private final PoisonPolicy poison;
@@ -92,6 +93,7 @@ public final class CmqReceiver implements AutoCloseable {
   private boolean closed;
 
   private CmqReceiver(Builder b) {
+    this.dedup = b.builtDedup;
     this.client = b.client;
     this.queue = b.queue;
     this.pollers = b.pollers;
@@ -171,6 +173,16 @@ public final class CmqReceiver implements AutoCloseable {
    */
   public long handlerFailureCount() {
     return stats.handlerFailures.get();
+  }
+
+  /**
+   * How many repeats of an already handled (DeviceId, Seq) were deleted without calling the handler;
+   * always 0 unless {@link Builder#deduplicate(int, int)} is on.
+   *
+   * @return the count
+   */
+  public long duplicateCount() {
+    return dedup == null ? 0 : dedup.duplicates();
   }
 
   /**
@@ -265,6 +277,9 @@ public final class CmqReceiver implements AutoCloseable {
     private CmqClient client;
     private String queue;
     private Handler handler;
+    private int dedupSeqsPerDevice;
+    private int dedupMaxDevices;
+    private dev.iotforwarder.cmq.internal.ReceiverDedup builtDedup; // set only while build() constructs
     private EnvelopeCodec codec = EnvelopeCodec.standard();
     private int batchSize = CmqClient.MAX_BATCH;
     private Duration pollingWait = DEFAULT_POLLING_WAIT;
@@ -310,6 +325,28 @@ public final class CmqReceiver implements AutoCloseable {
      */
     public Builder handler(Handler handler) {
       this.handler = handler;
+      return this;
+    }
+
+    /**
+     * Hands each (DeviceId, Seq) to the handler once: a repeat of a message whose handler returned
+     * normally is deleted without calling it ({@link CmqReceiver#duplicateCount()}). Default: off.
+     *
+     * <p>A (DeviceId, Seq) counts once the handler returned; a copy whose twin is being handled on
+     * another poller right then stays in the queue (a handler failure) and comes back as a repeat.
+     * Memory is bounded: the last {@code seqsPerDevice} Seqs of the {@code maxDevices} devices seen
+     * most recently (about {@code 8 * seqsPerDevice} bytes each). Limits: a repeat that arrives after
+     * that many other Seqs of its device, after its device was forgotten, or after a restart of this
+     * receiver is handled again; a device that restarts its Seq (after a reboot) and reuses a
+     * remembered Seq has that message deleted unhandled.
+     *
+     * @param seqsPerDevice Seqs remembered per device, 1 to 1,000,000
+     * @param maxDevices devices remembered, 1 to 100,000,000
+     * @return this builder
+     */
+    public Builder deduplicate(int seqsPerDevice, int maxDevices) {
+      this.dedupSeqsPerDevice = seqsPerDevice;
+      this.dedupMaxDevices = maxDevices;
       return this;
     }
 
@@ -436,6 +473,10 @@ public final class CmqReceiver implements AutoCloseable {
       p.check(queue != null && !queue.isBlank(),
           "queue was " + (queue == null ? "null" : "\"" + queue + "\"") + " but is required");
       p.required("handler", handler);
+      if (dedupSeqsPerDevice != 0 || dedupMaxDevices != 0) {
+        p.range("deduplicate seqsPerDevice", dedupSeqsPerDevice, 1, 1_000_000);
+        p.range("deduplicate maxDevices", dedupMaxDevices, 1, 100_000_000);
+      }
       p.required("codec", codec);
       p.range("batchSize", batchSize, 1, CmqClient.MAX_BATCH);
       p.range("pollingWait", pollingWait, Duration.ZERO, CmqClient.MAX_POLLING_WAIT);
@@ -450,7 +491,19 @@ public final class CmqReceiver implements AutoCloseable {
             "deleteUndecodable and deadLetter were both set; the dead-letter handler already takes undecodable bodies");
       }
       p.throwIfAny();
-      return new CmqReceiver(this);
+      // With deduplication the pollers call the wrapper, which calls the host's handler. The builder
+      // holds the wrapper only while the constructor runs, so that a second build() starts afresh.
+      Handler host = handler;
+      if (dedupSeqsPerDevice > 0) {
+        builtDedup = new dev.iotforwarder.cmq.internal.ReceiverDedup(host, dedupSeqsPerDevice, dedupMaxDevices);
+        handler = builtDedup;
+      }
+      try {
+        return new CmqReceiver(this);
+      } finally {
+        handler = host;
+        builtDedup = null;
+      }
     }
   }
 }

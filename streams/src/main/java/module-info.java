@@ -1,0 +1,17 @@
+/**
+ * iot-forwarder streams: Kafka Streams building blocks for the backend that reads the forwarded
+ * device messages. {@link dev.iotforwarder.streams.DeviceSerdes} (serdes for the envelope and the
+ * presence values), {@link dev.iotforwarder.streams.DevicePresenceTopology} (each device's current
+ * state and per-product online counts, where a late message never overwrites a newer one), {@link
+ * dev.iotforwarder.streams.PresenceQueries} (interactive queries over those stores) and {@link
+ * dev.iotforwarder.streams.DeviceDeduplication} (drops repeats of a (DeviceId, Seq) pair).
+ *
+ * <p>Only {@code dev.iotforwarder.streams} is exported. {@code kafka.streams} is the automatic module
+ * of the {@code kafka-streams} jar.
+ */
+module dev.iotforwarder.streams {
+  requires transitive dev.iotforwarder.ckafka;
+  requires transitive kafka.streams;
+
+  exports dev.iotforwarder.streams;
+}
