@@ -202,8 +202,9 @@ public final class Pipeline implements Forwarder {
     if (spooler != null) {
       return spooler.intake(message, t.lanes, t.backups, t.count, t.errors, startNanos, accepted);
     }
-    // ... or, without a spool, straight to the lanes: one Delivery completes the caller's future once every target lane (and
-    // every route filter that threw) has reported; each target lane holds its own Entry.
+    // ... or, without a spool, straight to the lanes: one Delivery completes the caller's future
+    // once every target lane (and every route filter that threw) has reported; each target lane
+    // holds its own Entry.
     Delivery delivery = new Delivery(
         message, t.count + t.failures(), startNanos, context.clock.millis());
     if (t.errors != null) {
