@@ -33,7 +33,9 @@ final class SpoolOutcomes {
 
   /**
    * A target of the delivery reported. When it was the last, the record is done, or kept if a lane
-   * kept it; when no lane holds the message any more, its message is let go (it waits on disk).
+   * kept it; when no lane holds the message any more, its message is let go (it waits on disk), and
+   * an untracked delivery too (no caller waits for it; the feeder makes a new one, for the lanes
+   * still to take the record, when one takes it), unless a lane kept it.
    */
   void arrived(Spooler.Ticket t, Delivery d, boolean last) {
     s.lock.lock();
@@ -44,6 +46,9 @@ final class SpoolOutcomes {
       if (!last) {
         if (t.inLanes == 0) {
           d.message = null;
+          if (!t.tracked && !d.kept() && s.live.get(t.seq) == d) {
+            s.live.remove(t.seq);
+          }
         }
       } else if (s.live.get(t.seq) == d) {
         s.live.remove(t.seq);
