@@ -10,6 +10,7 @@ import dev.iotforwarder.ForwarderStats;
 import dev.iotforwarder.SinkStats;
 import dev.iotforwarder.SpoolOptions;
 import dev.iotforwarder.ckafka.CkafkaSink;
+import dev.iotforwarder.ckafka.CkafkaSinkBuilder;
 import dev.iotforwarder.cmq.CmqClient;
 import dev.iotforwarder.cmq.CmqCredentials;
 import dev.iotforwarder.cmq.CmqEndpoint;
@@ -136,7 +137,7 @@ class SpoolOutageRideTest {
   void kafkaOutageRiddenOut() throws Exception {
     try (LocalKafka kafka = LocalKafka.start()) {
       String topic = kafka.createUniqueTopic("spool-ride", 4);
-      CkafkaSink.Builder b = CkafkaSink.builder().name("ckafka")
+      CkafkaSinkBuilder b = CkafkaSink.builder().name("ckafka")
           .bootstrapServers(kafka.bootstrapServers()).topic(topic)
           .closeTimeout(Duration.ofSeconds(10));
       if (KAFKA_DELIVERY_TIMEOUT_MS > 0) {
