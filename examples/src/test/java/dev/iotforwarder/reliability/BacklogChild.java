@@ -20,10 +20,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * The child JVM of {@link BacklogMemoryTest}: builds a backlog on disk while its only sink is down,
  * then brings the sink back and drains it, all in this one process, and prints what it saw.
  *
+ * <p>First, the normal rate: with the sink up, a quarter as many messages are handed off flat out
+ * and flushed. Then the backlog.
+ *
  * <p>Arguments: spool directory, messages, devices, payload bytes, the spool's disk bound, the
  * lane's {@code maxBytes} (0: the default), and the hand-off, {@code enqueue} or {@code forward}
  * (the latter keeps a completion future per message, to show what {@code enqueue} saves). Output
- * lines: {@code BACKLOG} once the backlog is on disk, {@code RESULT} at the end (key=value pairs).
+ * lines: {@code NORMAL} after the first part, {@code BACKLOG} once the backlog is on disk, {@code
+ * RESULT} at the end (key=value pairs; counts are of the backlog).
  * Exit status 0 when every message was delivered once, per device in order, with 0 dead-lettered
  * and the stats balanced; 1 otherwise; an {@link OutOfMemoryError} ends the JVM (the parent starts
  * it with {@code -XX:+ExitOnOutOfMemoryError}).
@@ -112,20 +116,22 @@ final class BacklogChild {
           throw new AssertionError("unbalanced: " + f.stats());
         }
       });
+      // The normal rate first: the same forwarder and sink, the sink up, a quarter of the backlog
+      // handed off flat out and flushed (the drain is compared with it).
+      long warm = messages / 4;
+      sink.up = true;
+      long w0 = System.nanoTime();
+      handOff(f, enqueue, 0, warm, devices, payload, accepted, refusedAtIntake);
+      boolean warmFlushed = f.flush(Duration.ofMinutes(10));
+      long warmNanos = System.nanoTime() - w0;
+      System.out.printf("NORMAL messages=%d flushed=%s seconds=%.1f rate=%.0f%n", warm,
+          warmFlushed, warmNanos / 1e9, warm / (warmNanos / 1e9));
+      sink.up = false;
       long t0 = System.nanoTime();
-      for (long i = 0; i < messages; i++) {
-        int device = (int) (i % devices);
-        DeviceMessage m = Devices.publish(device, i / devices, payload);
-        CompletableFuture<?> stage = enqueue ? f.enqueue(m) : f.forward(m);
-        if (enqueue) {
-          stage.whenComplete((v, e) -> (e == null ? accepted : refusedAtIntake).incrementAndGet());
-        } else {
-          accepted.incrementAndGet(); // forward: the future completes only when delivered
-        }
-      }
+      handOff(f, enqueue, warm, warm + messages, devices, payload, accepted, refusedAtIntake);
       long enqueueNanos = System.nanoTime() - t0;
       Await.until("every message accepted", Duration.ofMinutes(5),
-          () -> accepted.get() + refusedAtIntake.get() >= messages);
+          () -> accepted.get() + refusedAtIntake.get() >= warm + messages);
       ForwarderStats backlog = f.stats();
       System.gc();
       long heapAfterGc = Sampler.heapUsed();
@@ -141,20 +147,34 @@ final class BacklogChild {
       ForwarderStats end = f.stats();
       sampler.close();
       SinkStats s = end.sink("queue");
-      ok = flushed && refusedAtIntake.get() == 0 && sink.delivered.get() == messages
-          && sink.outOfOrder.get() == 0 && letters.get() == 0 && end.balanced()
-          && end.spool().pending() == 0 && s.succeeded() == messages
-          && sampler.failures().isEmpty();
+      ok = warmFlushed && flushed && refusedAtIntake.get() == 0
+          && sink.delivered.get() == warm + messages && sink.outOfOrder.get() == 0
+          && letters.get() == 0 && end.balanced() && end.spool().pending() == 0
+          && s.succeeded() == warm + messages && sampler.failures().isEmpty();
       System.out.printf("RESULT ok=%s flushed=%s delivered=%d duplicates=%d outOfOrder=%d"
               + " deadLettered=%d balanced=%s pending=%d succeeded=%d failed=%d drainSeconds=%.1f"
               + " drainRate=%.0f refusedWhileDown=%d"
               + " maxHeapMiB=%d samplerFailures=%s%n",
-          ok, flushed, sink.delivered.get(), sink.duplicates.get(), sink.outOfOrder.get(),
-          letters.get(), end.balanced(), end.spool().pending(), s.succeeded(), s.failed(),
+          ok, flushed, sink.delivered.get() - warm, sink.duplicates.get(), sink.outOfOrder.get(),
+          letters.get(), end.balanced(), end.spool().pending(), s.succeeded() - warm, s.failed(),
           drainNanos / 1e9, messages / (drainNanos / 1e9), sink.refused.get(),
           sampler.maxHeapMiB(), sampler.failures());
       System.out.flush();
     }
     System.exit(ok ? 0 : 1);
+  }
+
+  /** Hands off messages {@code from} to {@code to} (exclusive), counting the accepted stages. */
+  private static void handOff(Forwarder f, boolean enqueue, long from, long to, int devices,
+      int payload, AtomicLong accepted, AtomicLong refused) {
+    for (long i = from; i < to; i++) {
+      DeviceMessage m = Devices.publish((int) (i % devices), i / devices, payload);
+      if (enqueue) {
+        f.enqueue(m).whenComplete((v, e) -> (e == null ? accepted : refused).incrementAndGet());
+      } else {
+        f.forward(m); // the future completes only when delivered; the spool holds it meanwhile
+        accepted.incrementAndGet();
+      }
+    }
   }
 }
