@@ -151,13 +151,13 @@ class SpoolEnqueueTest {
   @Test
   @DisplayName("a route filter that throws for one sink: that sink's failure goes to the listeners and the dead-letter sink")
   void aThrowingRouteFilterIsReportedNotSilent() throws Exception {
-    RecordingSink up = new RecordingSink("up");
-    RecordingSink broken = new RecordingSink("broken");
-    RecordingSink letters = new RecordingSink("letters");
-    Seen seen = new Seen();
     MessageFilter throwing = m -> {
       throw new IllegalStateException("filter bug");
     };
+    Seen seen = new Seen();
+    RecordingSink letters = new RecordingSink("letters");
+    RecordingSink up = new RecordingSink("up");
+    RecordingSink broken = new RecordingSink("broken");
     try (Forwarder f = Forwarder.builder().route(up).route(throwing, broken).listener(seen)
         .deadLetter(DeadLetterSink.of(letters)).spool(tmp.resolve("spool"), spool()).build()) {
       f.enqueue(Fixtures.publish(1, 1)).get(10, TimeUnit.SECONDS);
