@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * The child JVM of {@link BacklogMemoryTest}: builds a backlog on disk while its only sink is down,
  * then brings the sink back and drains it, all in this one process, and prints what it saw.
  *
- * <p>First, the normal rate: with the sink up, a quarter as many messages are handed off flat out
+ * <p>First, the normal rate: with the sink up, an eighth as many messages are handed off flat out
  * and flushed. Then the backlog.
  *
  * <p>Arguments: spool directory, messages, devices, payload bytes, the spool's disk bound, the
@@ -116,9 +116,9 @@ final class BacklogChild {
           throw new AssertionError("unbalanced: " + f.stats());
         }
       });
-      // The normal rate first: the same forwarder and sink, the sink up, a quarter of the backlog
+      // The normal rate first: the same forwarder and sink, the sink up, an eighth of the backlog
       // handed off flat out and flushed (the drain is compared with it).
-      long warm = messages / 4;
+      long warm = messages / 8;
       sink.up = true;
       long w0 = System.nanoTime();
       handOff(f, enqueue, 0, warm, devices, payload, accepted, refusedAtIntake);

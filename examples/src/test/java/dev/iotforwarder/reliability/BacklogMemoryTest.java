@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * BacklogChild}) with a small heap enqueues ({@code Forwarder.enqueue}) messages of 1,000 devices
  * through a spool while its only sink fails every send, until the spool holds several times the
  * heap on disk; then the sink comes back and the backlog drains. Before that, the same forwarder
- * and sink (up) take a quarter as many messages flat out: the normal rate the drain is compared
+ * and sink (up) take an eighth as many messages flat out: the normal rate the drain is compared
  * with ({@code docs/performance.md}). The JVM runs with {@code
  * -XX:+ExitOnOutOfMemoryError}, so running out of heap fails the test.
  *
