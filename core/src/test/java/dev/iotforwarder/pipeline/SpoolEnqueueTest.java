@@ -13,6 +13,7 @@ import dev.iotforwarder.MessageFilter;
 import dev.iotforwarder.SpoolOptions;
 import dev.iotforwarder.StatusEvent;
 import dev.iotforwarder.spi.DeadLetterSink;
+import dev.iotforwarder.spi.Sink;
 import dev.iotforwarder.testing.FlakySink;
 import dev.iotforwarder.testing.RecordingSink;
 import java.nio.file.Path;
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.DisplayName;
@@ -101,7 +103,7 @@ class SpoolEnqueueTest {
       assertThat(f.stats().balanced()).isTrue();
 
       down.resume();
-      assertThat(f.flush(Duration.ofSeconds(60))).isTrue();
+      assertThat(f.flush(Duration.ofSeconds(60))).as("flushed: %s", f.stats()).isTrue();
       ForwarderStats after = f.stats();
       assertThat(after.spool().completed()).isEqualTo(MESSAGES);
       assertThat(after.spool().pending()).isZero();
@@ -115,6 +117,59 @@ class SpoolEnqueueTest {
     assertThat(SpoolTest.seqsByDevice(down.delivered())).isEqualTo(SpoolTest.seqsByDevice(sent));
     assertThat(SpoolTest.seqsByDevice(up.received())).isEqualTo(SpoolTest.seqsByDevice(sent));
     assertThat(seen.delivered.get()).as("listeners saw each delivery").isEqualTo(2L * MESSAGES);
+  }
+
+  @Test
+  @DisplayName("a flush that began while a lane held a delivery the spool then let go still returns true")
+  void aFlushWaitingOnALetGoDeliveryEnds() throws Exception {
+    FlakySink down = FlakySink.builder("down").build();
+    FlakySink upHeld = FlakySink.builder("up").build();
+    down.pause();
+    upHeld.pause();
+    CountDownLatch flushing = new CountDownLatch(1);
+    Sink up = new Sink() {
+      @Override
+      public String name() {
+        return "up";
+      }
+
+      @Override
+      public CompletableFuture<Void> send(DeviceMessage m) {
+        return upHeld.send(m);
+      }
+
+      @Override
+      public CompletableFuture<Void> flush() {
+        flushing.countDown(); // Pipeline.flush has collected what the lanes hold
+        return CompletableFuture.completedFuture(null);
+      }
+
+      @Override
+      public void close() {}
+    };
+    try (Forwarder f = Forwarder.builder().route(down).route(up)
+        .spool(tmp.resolve("spool"), spool())
+        .lane("down", LaneOptions.builder().maxMessages(10).build())
+        .lane("up", LaneOptions.builder().maxMessages(50).build())
+        .build()) {
+      for (int i = 0; i < 100; i++) {
+        f.enqueue(message(i)).get(10, TimeUnit.SECONDS);
+      }
+      // Messages 10 to 49: held by up only (down is behind), so their deliveries are let go
+      // when up finishes them, while down takes them later with new ones.
+      Fixtures.await("up holds 50, down 10", Duration.ofSeconds(10),
+          () -> upHeld.heldCount() == 50 && down.heldCount() == 10);
+      CompletableFuture<Boolean> flushed =
+          CompletableFuture.supplyAsync(() -> f.flush(Duration.ofSeconds(20)));
+      assertThat(flushing.await(10, TimeUnit.SECONDS)).isTrue();
+      upHeld.resume();
+      Fixtures.await("up has everything", Duration.ofSeconds(10),
+          () -> upHeld.delivered().size() == 100);
+      down.resume();
+      assertThat(flushed.get(30, TimeUnit.SECONDS)).as("flushed: %s", f.stats()).isTrue();
+      assertThat(f.stats().spool().pending()).isZero();
+    }
+    assertThat(down.delivered()).hasSize(100);
   }
 
   @Test
@@ -138,7 +193,7 @@ class SpoolEnqueueTest {
     RecordingSink up2 = new RecordingSink("up");
     try (Forwarder second = Forwarder.builder().route(down2).route(up2).spool(dir, spool())
         .laneDefaults(LaneOptions.builder().maxMessages(LANE_MESSAGES).build()).build()) {
-      assertThat(second.flush(Duration.ofSeconds(30))).isTrue();
+      assertThat(second.flush(Duration.ofSeconds(30))).as("flushed: %s", second.stats()).isTrue();
       ForwarderStats s = second.stats();
       assertThat(s.spool().recovered()).isEqualTo(500);
       assertThat(s.spool().replayed()).as("one per record, not one per sink").isEqualTo(500);
