@@ -6,7 +6,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,14 +54,9 @@ class BacklogMemoryTest {
   @DisplayName("a backlog several times the heap, built while the same process runs, drains without running out of heap")
   void backlogLargerThanTheHeapDrains() throws Exception {
     long start = System.nanoTime();
-    Path log = Path.of("target", "reliability", "backlog-child.log");
-    Files.createDirectories(log.getParent());
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = List.of(java, "-Xmx" + HEAP_MIB + "m", "-XX:+UseSerialGC",
-        "-XX:+ExitOnOutOfMemoryError",
-        "-Dslf4j.provider=org.slf4j.simple.SimpleServiceProvider",
-        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-        "-cp", System.getProperty("java.class.path"), BacklogChild.class.getName(),
+    Path log = ChildJvm.log("backlog-child.log");
+    List<String> cmd = ChildJvm.command(
+        List.of("-Xmx" + HEAP_MIB + "m", "-XX:+ExitOnOutOfMemoryError"), BacklogChild.class,
         tmp.resolve("spool").toString(), Long.toString(MESSAGES), Integer.toString(DEVICES),
         Integer.toString(PAYLOAD_BYTES), Long.toString(MAX_DISK), Long.toString(LANE_BYTES),
         HANDOFF);

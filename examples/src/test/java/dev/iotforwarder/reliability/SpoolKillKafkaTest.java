@@ -8,7 +8,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,14 +37,11 @@ import org.junit.jupiter.api.io.TempDir;
 class SpoolKillKafkaTest {
   static final int MESSAGES = 1000;
 
-  @TempDir Path tmp;
-
   @Test
   @DisplayName("Kafka down, the forwarder killed (SIGKILL) with 1,000 messages in its spool; broker back, restart: 0 lost, per-device order")
-  void killDuringAKafkaOutageThenDrain() throws Exception {
+  void killDuringAKafkaOutageThenDrain(@TempDir Path tmp) throws Exception {
+    Path log = ChildJvm.log("spool-kill-children.log");
     long start = System.nanoTime();
-    Path log = Path.of("target", "reliability", "spool-kill-children.log");
-    Files.createDirectories(log.getParent());
     try (LocalKafka kafka = LocalKafka.start()) {
       String topic = kafka.createUniqueTopic("spool-kill", 4);
       String bootstrap = kafka.bootstrapServers();
@@ -103,13 +99,8 @@ class SpoolKillKafkaTest {
 
   private static Process child(Path spool, String bootstrap, String topic, int count, Path log)
       throws IOException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    return new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC",
-        "-Dslf4j.provider=org.slf4j.simple.SimpleServiceProvider",
-        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-        "-cp", System.getProperty("java.class.path"), SpoolKillChild.class.getName(),
-        spool.toString(),
-        bootstrap, topic, Integer.toString(count))
+    return new ProcessBuilder(ChildJvm.command(List.of("-Xmx256m"), SpoolKillChild.class,
+        spool.toString(), bootstrap, topic, Integer.toString(count)))
         .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
   }
 
