@@ -41,8 +41,10 @@ import java.util.concurrent.CompletableFuture;
  * every routed sink acknowledged or dead-lettered it, and replayed after a crash or restart (in
  * per-device order, before newer messages of the same device). {@link #submit(DeviceMessage)}
  * reports the moment a message is safe in the spool ({@link Submission#accepted()}) as well as the
- * end of its journey; {@link #forward(DeviceMessage)} reports only the end. Delivery stays
- * at-least-once: a replayed message may already have reached a sink before the crash.
+ * end of its journey; {@link #forward(DeviceMessage)} reports only the end; {@link
+ * #enqueue(DeviceMessage)} reports only the first, and keeps nothing per message in memory while it
+ * waits on disk (for a backlog larger than the heap). Delivery stays at-least-once: a replayed
+ * message may already have reached a sink before the crash.
  */
 public interface Forwarder extends AutoCloseable {
 
@@ -96,6 +98,45 @@ public interface Forwarder extends AutoCloseable {
     });
     accepted.complete(null);
     return new Submission(accepted, completion);
+  }
+
+  /**
+   * Hands one message to the forwarder and reports only when it has taken responsibility for it: the
+   * hand-off for a gateway that moves a backlog larger than memory. With a spool, the returned
+   * future completes once the message is durable in it (as {@link Submission#accepted()} does);
+   * without one, once it is in its lanes' buffers. After that the forwarder keeps nothing for the
+   * message in memory while it waits on disk: no future, no object per message, only what its lanes
+   * hold (a bounded window). {@link #forward} and {@link #submit} keep a completion future per
+   * message until its journey ends, about 100 bytes of heap for each message waiting in the spool.
+   *
+   * <p>The end of an enqueued message's journey is not reported to the caller but is never silent:
+   * it shows in {@link #stats()} (each sink's delivered, failed and dropped counts, the spool's
+   * pending count), in the {@link ForwarderListener listeners} (delivered, failed, dropped,
+   * dead-lettered) and, for a message that cannot be delivered, in the dead-letter sink, exactly as
+   * for a forwarded one. A route filter that throws for one sink while others take the message is
+   * reported as that sink's failure (listeners, dead-letter sink) instead of failing the future.
+   * {@link #flush} waits for enqueued messages too.
+   *
+   * <pre>{@code
+   * forwarder.enqueue(message).whenComplete((ok, error) -> {
+   *   if (error == null) {
+   *     mqtt.puback(packetId);   // durable in the spool; the forwarder takes it from here
+   *   }
+   * });
+   * }</pre>
+   *
+   * <p>The default implementation, for forwarders other than the library's, returns {@code
+   * submit(message).accepted()}.
+   *
+   * @param message the message
+   * @return completes when the forwarder has taken the message, or fails as {@link
+   *     Submission#accepted()} does (no room: a {@link BufferFullException}; closed, or the spool
+   *     could not write it: a {@link ForwardingException}); completes at once for a message that no
+   *     route takes. It never stays pending once the forwarder is closed.
+   * @throws NullPointerException if {@code message} is null
+   */
+  default CompletableFuture<Void> enqueue(DeviceMessage message) {
+    return submit(message).accepted();
   }
 
   /**

@@ -1,9 +1,11 @@
 package dev.iotforwarder.internal;
 
 import dev.iotforwarder.DeadLetter;
+import dev.iotforwarder.DeviceMessage;
 import dev.iotforwarder.ForwardingException;
 import dev.iotforwarder.PermanentForwardingException;
 import dev.iotforwarder.RetriableForwardingException;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -124,6 +126,34 @@ final class Endings {
     Closed(String sink, Entry e) {
       super("the forwarder closed before sink " + sink + " delivered the " + e.describe()
           + (e.lastError == null ? "" : " (last failure: " + e.lastError.getMessage() + ")"), sink, e.lastError);
+    }
+  }
+
+  /**
+   * {@code enqueue}: a route filter threw for some sinks while others took the message. No caller's
+   * future will carry the error, so each failed sink's part is reported as a failure: to the
+   * listeners and the dead-letter sink (logged at ERROR when there is none, or it fails to store
+   * it). On the caller's thread.
+   */
+  static void untrackedRouteErrors(EngineContext context, DeviceMessage m,
+      List<ForwardingException> errors) {
+    for (ForwardingException error : errors) {
+      String sink = error.sinkName();
+      context.listeners.failed(m, sink, 0, error);
+      DeadLetter letter = new DeadLetter(m, sink, error, 0, context.clock.instant());
+      CompletableFuture<Void> stored = context.deadLetter(letter);
+      if (stored == null) {
+        LOG.error("{} (enqueued; no dead-letter sink configured)", error.getMessage());
+        continue;
+      }
+      stored.whenComplete((v, dlqError) -> {
+        if (dlqError == null) {
+          context.listeners.deadLettered(letter);
+        } else {
+          LOG.error("{}; and dead-letter sink {} failed to store it", error.getMessage(),
+              context.deadLetterName(), dlqError);
+        }
+      });
     }
   }
 

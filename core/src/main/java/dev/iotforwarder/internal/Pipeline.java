@@ -131,13 +131,27 @@ public final class Pipeline implements Forwarder {
 
   @Override
   public CompletableFuture<ForwardResult> forward(DeviceMessage message) {
-    return route(message, null);
+    return route(message, null, true);
   }
 
   @Override
   public Submission submit(DeviceMessage message) {
     CompletableFuture<Void> accepted = new CompletableFuture<>();
-    CompletableFuture<ForwardResult> completion = route(message, accepted);
+    CompletableFuture<ForwardResult> completion = route(message, accepted, true);
+    acceptedWhenDone(accepted, completion);
+    return new Submission(accepted, completion);
+  }
+
+  /** Like {@code submit}, but nothing is kept for the message's completion (see the Javadoc). */
+  @Override
+  public CompletableFuture<Void> enqueue(DeviceMessage message) {
+    CompletableFuture<Void> accepted = new CompletableFuture<>();
+    acceptedWhenDone(accepted, route(message, accepted, false));
+    return accepted;
+  }
+
+  private static void acceptedWhenDone(
+      CompletableFuture<Void> accepted, CompletableFuture<ForwardResult> completion) {
     if (!accepted.isDone() && completion.isDone()) { // filtered, or refused before any lane
       completion.whenComplete((r, e) -> {
         if (e != null) {
@@ -147,7 +161,6 @@ public final class Pipeline implements Forwarder {
         }
       });
     }
-    return new Submission(accepted, completion);
   }
 
   /**
@@ -168,9 +181,12 @@ public final class Pipeline implements Forwarder {
    *
    * @param accepted completed once the lanes (or the spool) took the message; null for {@code
    *     forward}
+   * @param tracked false for {@code enqueue}: no one waits for the returned future, so the spool
+   *     keeps nothing for it, and a route filter's error is reported ({@link
+   *     Endings#untrackedRouteErrors}) instead of failing it
    */
   private CompletableFuture<ForwardResult> route(
-      DeviceMessage message, CompletableFuture<Void> accepted) {
+      DeviceMessage message, CompletableFuture<Void> accepted, boolean tracked) {
     // 1. admit
     CompletableFuture<ForwardResult> refused = admit(message);
     if (refused != null) {
@@ -198,9 +214,14 @@ public final class Pipeline implements Forwarder {
     }
     // 4. the lanes not taken count it
     routes.countNotTaken(t);
+    if (!tracked && t.errors != null && t.count > 0) {
+      Endings.untrackedRouteErrors(context, message, t.errors);
+      t.errors = null;
+    }
     // 5. hand-off: to the spool, which feeds the lanes...
     if (spooler != null) {
-      return spooler.intake(message, t.lanes, t.backups, t.count, t.errors, startNanos, accepted);
+      return spooler.intake(
+          message, t.lanes, t.backups, t.count, t.errors, startNanos, accepted, tracked);
     }
     // ... or, without a spool, straight to the lanes: one Delivery completes the caller's future
     // once every target lane (and every route filter that threw) has reported; each target lane

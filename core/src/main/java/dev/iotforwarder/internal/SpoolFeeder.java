@@ -42,6 +42,8 @@ final class SpoolFeeder implements Runnable {
   private final SpoolOutcomes outcomes;
   private final Feed[] feeds;
   private final Map<String, Lane> lanesByName;
+  /** The first sequence number of this run: records below it were recovered. */
+  private final long firstRunSeq;
 
   /** One lane's position in the spool. */
   private static final class Feed {
@@ -64,6 +66,7 @@ final class SpoolFeeder implements Runnable {
     this.outcomes = outcomes;
     this.lanesByName = lanesByName;
     this.feeds = new Feed[lanes.length];
+    this.firstRunSeq = s.log.nextSeq();
     long first = s.log.segments().firstKey();
     for (int i = 0; i < lanes.length; i++) {
       Feed f = new Feed(lanes[i]);
@@ -241,7 +244,7 @@ final class SpoolFeeder implements Runnable {
           progressed = true;
           continue;
         }
-        Delivery d = deliveryFor(rec, seg);
+        Delivery d = deliveryFor(rec, seg, r.offset());
         Spooler.Ticket t = d.spool;
         d.message = m;
         d.startMillis = s.context.clock.millis();
@@ -278,17 +281,23 @@ final class SpoolFeeder implements Runnable {
 
   /**
    * Under the lock: the delivery of a record a lane is about to take; made now for a record only
-   * its future waited for (this run), or nothing (recovered, counted as replayed).
+   * its future waited for (this run), or nothing (enqueued, or recovered: counted as replayed the
+   * first time a lane takes it). A new delivery waits for the lanes still to take the record.
    */
-  private Delivery deliveryFor(SpooledRecord rec, Segment seg) {
+  private Delivery deliveryFor(SpooledRecord rec, Segment seg, long offset) {
     Object o = s.live.get(rec.seq());
     if (o instanceof Delivery d) {
       return d;
     }
     int targets = 0;
+    int configured = 0;
     for (String sink : rec.sinks()) {
-      if (lanesByName.containsKey(sink)) {
-        targets++;
+      Lane lane = lanesByName.get(sink);
+      if (lane != null) {
+        configured++;
+        if (!passed(feedOf(lane), seg.id, offset)) {
+          targets++;
+        }
       }
     }
     long now = s.context.clock.millis();
@@ -298,12 +307,20 @@ final class SpoolFeeder implements Runnable {
     CompletableFuture<ForwardResult> future = o == null
         ? new CompletableFuture<>() : (CompletableFuture<ForwardResult>) o;
     Delivery d = new Delivery(rec.message(), targets, startNanos, now, future);
-    d.spool = new Spooler.Ticket(outcomes, rec.seq(), seg, rec.message().isStatus());
+    d.spool = new Spooler.Ticket(outcomes, rec.seq(), seg, rec.message().isStatus(), o != null);
     s.live.put(rec.seq(), d);
-    if (o == null) {
+    if (o == null && rec.seq() < firstRunSeq && targets == configured) {
       s.replayed++;
     }
     return d;
+  }
+
+  /**
+   * Under the lock: whether a lane's feed has gone past the record at this position, so that the
+   * lane took it already (or skipped it as done). A caught-up feed has passed every record.
+   */
+  private static boolean passed(Feed f, long segId, long offset) {
+    return f.caughtUp || f.segId > segId || (f.segId == segId && f.offset > offset);
   }
 
   private static SegmentReader reader(Feed f, Segment seg) throws IOException {

@@ -52,7 +52,7 @@ final class SpoolIntake {
   /** See {@link Spooler#intake}. */
   CompletableFuture<ForwardResult> intake(DeviceMessage m, Lane[] targets, Lane[] backups,
       int count, List<ForwardingException> errors, long startNanos,
-      CompletableFuture<Void> accepted) {
+      CompletableFuture<Void> accepted, boolean tracked) {
     int failures = errors == null ? 0 : errors.size();
     Delivery d = new Delivery(m, count + failures, startNanos, s.context.clock.millis());
     if (errors != null) {
@@ -136,7 +136,7 @@ final class SpoolIntake {
         break;
       }
       if (refusal == null) {
-        refusal = append(m, d, rec, targets, backups, count, failures, bytes, accepted);
+        refusal = append(m, d, rec, targets, backups, count, failures, bytes, accepted, tracked);
       }
       if (full) {
         s.rejected++;
@@ -182,7 +182,7 @@ final class SpoolIntake {
   /** Under the lock: writes the record and hands it to the caught-up lanes. Null if it worked. */
   private ForwardingException append(DeviceMessage m, Delivery d, RecordCodec.Encoded rec,
       Lane[] targets, Lane[] backups, int count, int failures, long bytes,
-      CompletableFuture<Void> accepted) {
+      CompletableFuture<Void> accepted, boolean tracked) {
     long seq = s.log.nextSeq();
     long start;
     try {
@@ -195,7 +195,8 @@ final class SpoolIntake {
     Segment seg = s.log.active();
     s.spooled++;
     s.pending++;
-    Spooler.Ticket t = new Spooler.Ticket(outcomes, seq, seg, m.isStatus());
+    // Untracked (enqueue) only without route errors: Pipeline reported them, so none are here.
+    Spooler.Ticket t = new Spooler.Ticket(outcomes, seq, seg, m.isStatus(), tracked || failures > 0);
     d.spool = t;
     boolean behind = false;
     for (int j = 0; j < count; j++) {
@@ -208,10 +209,10 @@ final class SpoolIntake {
     if (t.inLanes > 0) {
       seg.inLane++;
       s.live.put(seq, d);
-    } else {
+    } else if (t.tracked) {
       d.message = null;
       s.live.put(seq, failures == 0 ? d.future : d);
-    }
+    } // else untracked: nothing in memory; the feeder makes a delivery when a lane takes it
     if (behind) {
       s.wakeFeeder();
     }

@@ -33,9 +33,13 @@ final class SpoolOutcomes {
 
   /**
    * A target of the delivery reported. When it was the last, the record is done, or kept if a lane
-   * kept it; when no lane holds the message any more, its message is let go (it waits on disk).
+   * kept it; when no lane holds the message any more, its message is let go (it waits on disk), and
+   * an untracked delivery too (no caller waits for it; the feeder makes a new one, for the lanes
+   * still to take the record, when one takes it), unless a lane kept it. A delivery let go has its
+   * future completed (with null, outside the lock), since a flush may wait on it.
    */
   void arrived(Spooler.Ticket t, Delivery d, boolean last) {
+    boolean letGo = false;
     s.lock.lock();
     try {
       if (t.inLanes > 0 && --t.inLanes == 0) {
@@ -44,6 +48,10 @@ final class SpoolOutcomes {
       if (!last) {
         if (t.inLanes == 0) {
           d.message = null;
+          if (!t.tracked && !d.kept() && s.live.get(t.seq) == d) {
+            s.live.remove(t.seq);
+            letGo = true;
+          }
         }
       } else if (s.live.get(t.seq) == d) {
         s.live.remove(t.seq);
@@ -57,6 +65,11 @@ final class SpoolOutcomes {
       s.wakeFeeder();
     } finally {
       s.lock.unlock();
+    }
+    if (letGo) {
+      // No caller waits for it, but a flush may (it collects the futures of what the lanes hold):
+      // the lanes that held it are done, and the spool's own wait covers the record's other lanes.
+      d.future.complete(null);
     }
   }
 

@@ -49,7 +49,10 @@ final class SpoolState {
   final Condition progress = lock.newCondition();
 
   final SegmentLog log;
-  /** Pending records of this run (and replayed ones a lane holds): a Delivery, or only its future. */
+  /**
+   * Pending records a caller waits for ({@code forward}, {@code submit}: a Delivery, or only its
+   * future) or a lane holds (a Delivery); an enqueued or replayed record no lane holds has none.
+   */
   final Map<Long, Object> live = new HashMap<>();
   /** Records a lane gave up on only because the forwarder closes: pending for the next start. */
   final Set<Long> keptSeqs = new HashSet<>();

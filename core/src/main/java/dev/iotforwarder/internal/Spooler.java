@@ -43,7 +43,11 @@ import org.slf4j.LoggerFactory;
  * the duplicates in partly done segments.
  *
  * <p><b>Memory</b>: a message that waits on disk and no lane holds costs only its future (in {@code
- * SpoolState.live}); its {@link Delivery} is made, or its message re-attached, when a lane takes it.
+ * SpoolState.live}) if a caller waits for it ({@code forward}, {@code submit}), and nothing if not
+ * ({@code enqueue}, a replayed record): then the spool holds its {@link Delivery} only while a lane
+ * holds the message, and the feeder makes one (counting the lanes still to take the record) when a
+ * lane takes it again. So a backlog larger than the heap costs a bounded window (the lanes' buffers)
+ * plus one done bit per record.
  *
  * <p><b>Threads and lock.</b> {@link #open} and {@link #start} run on the building thread; {@link
  * #intake} on callers' threads; {@link #awaitDone} and {@link #stats} on any thread; {@link
@@ -76,14 +80,21 @@ final class Spooler {
     final long seq;
     final Segment segment;
     final boolean status;
+    /**
+     * Whether a caller waits for the delivery's future ({@code forward}, {@code submit}). If not
+     * ({@code enqueue}, a replayed record), the spool lets the delivery go whenever no lane holds
+     * the message, and the feeder makes a new one for the lanes still to take it.
+     */
+    final boolean tracked;
     /** Lanes holding the message now. Guarded by the spool lock. */
     int inLanes;
 
-    Ticket(SpoolOutcomes outcomes, long seq, Segment segment, boolean status) {
+    Ticket(SpoolOutcomes outcomes, long seq, Segment segment, boolean status, boolean tracked) {
       this.outcomes = outcomes;
       this.seq = seq;
       this.segment = segment;
       this.status = status;
+      this.tracked = tracked;
     }
 
     /** A target of the delivery reported (from {@link Delivery}, no lane lock held). */
@@ -166,12 +177,13 @@ final class Spooler {
   /**
    * Writes a routed message to the spool and hands it to the caught-up lanes.
    *
+   * @param tracked whether a caller waits for the returned future (false for {@code enqueue})
    * @return the message's completion future
    */
   CompletableFuture<ForwardResult> intake(DeviceMessage m, Lane[] targets, Lane[] backups,
       int count, List<ForwardingException> errors, long startNanos,
-      CompletableFuture<Void> accepted) {
-    return intake.intake(m, targets, backups, count, errors, startNanos, accepted);
+      CompletableFuture<Void> accepted, boolean tracked) {
+    return intake.intake(m, targets, backups, count, errors, startNanos, accepted, tracked);
   }
 
   /**

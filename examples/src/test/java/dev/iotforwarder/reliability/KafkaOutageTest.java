@@ -331,8 +331,11 @@ class KafkaOutageTest {
     }
   }
 
-  /** Every record of the topic, decoded: per device, the seqs in partition order. */
-  private static Map<String, List<Long>> readTopic(LocalKafka kafka, String topic) {
+  /**
+   * Every record of the topic, decoded: per device, the seqs in partition order. Also used by
+   * {@link SpoolOutageRideTest}.
+   */
+  static Map<String, List<Long>> readTopic(LocalKafka kafka, String topic) {
     Map<String, Object> props = new HashMap<>();
     props.put("bootstrap.servers", kafka.bootstrapServers());
     props.put("enable.auto.commit", "false");
