@@ -3,7 +3,9 @@
  * device messages. {@link dev.iotforwarder.streams.DeviceSerdes} (serdes for the envelope and the
  * presence values), {@link dev.iotforwarder.streams.DevicePresenceTopology} (each device's current
  * state and per-product online counts, where a late message never overwrites a newer one), {@link
- * dev.iotforwarder.streams.PresenceQueries} (interactive queries over those stores) and {@link
+ * dev.iotforwarder.streams.PresenceQueries} (interactive queries over those stores), {@link
+ * dev.iotforwarder.streams.ClusterPresenceQueries} (the same queries across instances, over the host's
+ * RPC or the optional {@link dev.iotforwarder.streams.PresenceHttpServer}) and {@link
  * dev.iotforwarder.streams.DeviceDeduplication} (drops repeats of a (DeviceId, Seq) pair).
  *
  * <p>Only {@code dev.iotforwarder.streams} is exported. {@code kafka.streams} is the automatic module
@@ -12,6 +14,9 @@
 module dev.iotforwarder.streams {
   requires transitive dev.iotforwarder.ckafka;
   requires transitive kafka.streams;
+  requires java.net.http;
+  requires jdk.httpserver;
+  requires org.slf4j;
 
   exports dev.iotforwarder.streams;
 }
