@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.iotforwarder.DeviceMessage;
 import dev.iotforwarder.spi.Sink;
+import dev.iotforwarder.testing.FlakySink;
 import dev.iotforwarder.testing.RecordingSink;
 import dev.iotforwarder.testkit.SinkContract;
 import java.nio.file.Path;
@@ -14,8 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The testkit, built against JUnit 5.14, on the JUnit a Spring Boot 4 user gets (Boot's BOM: JUnit 6,
- * which Spring Framework 7's SpringExtension needs): its contract kit runs here, so a Boot user keeps
- * Boot's JUnit (the README's "Spring Boot starter" section says so).
+ * which Spring Framework 7's SpringExtension needs): its contract kit runs here, failure checks
+ * included, so a Boot user keeps Boot's JUnit (the README's "Spring Boot starter" section says so).
  */
 class TestkitOnBootJUnitTest extends SinkContract {
   private RecordingSink sink;
@@ -29,6 +30,12 @@ class TestkitOnBootJUnitTest extends SinkContract {
   @Override
   protected List<DeviceMessage> received() {
     return sink.received();
+  }
+
+  @Override
+  protected Sink newFailingSink(Failure failure) {
+    FlakySink.Builder b = FlakySink.builder("failing");
+    return (failure == Failure.RETRIABLE ? b.retriableFailureRate(1.0) : b.permanentFailureRate(1.0)).build();
   }
 
   @Test
