@@ -4,12 +4,14 @@ import dev.iotforwarder.DeviceMessage;
 import dev.iotforwarder.ckafka.DeviceMessageDeserializer;
 import dev.iotforwarder.ckafka.DeviceMessageSerializer;
 import dev.iotforwarder.streams.internal.PresenceCodec;
+import dev.iotforwarder.streams.internal.SeqGapCodec;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
 /**
- * Serdes for any topology: the device-message envelope, as {@code CkafkaSink} writes it, and the
- * presence values of {@link DevicePresenceTopology}. Each call returns a new, thread-safe serde.
+ * Serdes for any topology: the device-message envelope, as {@code CkafkaSink} writes it, the presence
+ * values of {@link DevicePresenceTopology} and the gaps of {@link DeviceGapDetection}. Each call
+ * returns a new, thread-safe serde.
  */
 public final class DeviceSerdes {
   private DeviceSerdes() {}
@@ -32,5 +34,15 @@ public final class DeviceSerdes {
    */
   public static Serde<DevicePresence> devicePresence() {
     return Serdes.serdeFrom(PresenceCodec::serialize, PresenceCodec::deserialize);
+  }
+
+  /**
+   * A compact binary form of {@link SeqGap} (a version byte, then the fields), for topics that carry
+   * the gaps of {@link DeviceGapDetection}.
+   *
+   * @return the serde
+   */
+  public static Serde<SeqGap> seqGap() {
+    return Serdes.serdeFrom(SeqGapCodec::serialize, SeqGapCodec::deserialize);
   }
 }

@@ -26,12 +26,14 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  * only. With several instances, each holds the devices and products of its partitions: the host's RPC
  * (HTTP, gRPC: Kafka Streams has none) sends a device query to {@link #hostOfDevice}, a count query
  * to {@link #hostOfProduct}, and fans {@link #onlineDevices} out to {@link #allHosts} and concatenates.
- * Each instance needs a unique {@code application.server=host:port}.
+ * Each instance needs a unique {@code application.server=host:port}. {@link ClusterPresenceQueries}
+ * does this routing over any RPC, and {@link PresenceHttpServer} with {@link PresenceHttpClient} is a
+ * ready RPC.
  *
  * <p>During a rebalance a store may be unavailable: the reads then throw Kafka's {@code
  * InvalidStateStoreException}; retry once the instance is {@code RUNNING} again.
  */
-public final class PresenceQueries {
+public final class PresenceQueries implements PresenceLookup {
   private final KafkaStreams streams;
 
   /**
@@ -50,6 +52,7 @@ public final class PresenceQueries {
    * @param deviceId the device id
    * @return its presence, or empty if it was never seen or is held by another instance
    */
+  @Override
   public Optional<DevicePresence> device(String deviceId) {
     Objects.requireNonNull(deviceId, "deviceId == null");
     return Optional.ofNullable(presence().get(deviceId));
@@ -61,6 +64,7 @@ public final class PresenceQueries {
    * @param productName the product
    * @return its online devices here
    */
+  @Override
   public List<DevicePresence> onlineDevices(String productName) {
     Objects.requireNonNull(productName, "productName == null");
     List<DevicePresence> online = new ArrayList<>();
@@ -82,6 +86,7 @@ public final class PresenceQueries {
    * @param productName the product
    * @return the count, or empty if no device of it was ever online or the count is held elsewhere
    */
+  @Override
   public Optional<Long> onlineCount(String productName) {
     Objects.requireNonNull(productName, "productName == null");
     return Optional.ofNullable(counts().get(productName));
@@ -92,6 +97,7 @@ public final class PresenceQueries {
    *
    * @return product name to count, sorted, products with a count here only
    */
+  @Override
   public Map<String, Long> onlineCounts() {
     Map<String, Long> out = new TreeMap<>();
     try (KeyValueIterator<String, Long> all = counts().all()) {

@@ -1,5 +1,5 @@
 /**
- * Kafka Streams for the backend: serdes, device presence, its queries, and deduplication by ({@code
- * DeviceId}, {@code Seq}). Start with {@link dev.iotforwarder.streams.DevicePresenceTopology}.
+ * Kafka Streams for the backend: serdes, device presence, its queries (on one instance or across
+ * instances), deduplication by ({@code DeviceId}, {@code Seq}) and gap detection. Start with {@link dev.iotforwarder.streams.DevicePresenceTopology}.
  */
 package dev.iotforwarder.streams;

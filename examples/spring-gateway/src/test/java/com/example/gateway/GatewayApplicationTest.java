@@ -31,7 +31,7 @@ class GatewayApplicationTest {
         kafka.createTopic(topic, 1);
       }
       cmq.createQueue("device-status");
-      Map<String, Object> p = new HashMap<>(Map.of("server.port", "0"));
+      Map<String, Object> p = new HashMap<>();
       p.put("CKAFKA_BOOTSTRAP", kafka.bootstrapServers());
       p.put("CMQ_REGION", "");
       p.put("iot.forwarder.cmq.endpoint", cmq.url());
@@ -40,8 +40,11 @@ class GatewayApplicationTest {
       p.put("GATEWAY_SPOOL", dir.resolve("spool").toString());
       p.put("GATEWAY_DEAD_LETTERS", dir.resolve("dead.jsonl").toString());
       try (ConfigurableApplicationContext ctx =
-          new SpringApplicationBuilder(GatewayApplication.class).properties(p).run()) {
+          // A free port: a command-line argument, since application.yml's server.port beats default
+          // properties (a default server.port=0 left the test on 8080, failing when it was taken).
+          new SpringApplicationBuilder(GatewayApplication.class).properties(p).run("--server.port=0")) {
         String port = ctx.getEnvironment().getProperty("local.server.port");
+        assertThat(port).as("a free port, not application.yml's").isNotEqualTo("8080");
         EnvelopeCodec codec = EnvelopeCodec.standard();
         assertThat(post(port, codec.encode(DeviceMessage.status("p", "d", "1", "Online", 1))))
             .isEqualTo(202);
