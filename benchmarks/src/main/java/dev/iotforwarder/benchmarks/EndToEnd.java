@@ -185,6 +185,14 @@ public final class EndToEnd {
       Files.copy(latest, out.resolve("e2e-result-" + stamp + ".json"));
     }
     System.out.println("Written: " + latest);
+    String noCharts = Charts.unavailable();
+    if (noCharts == null) {
+      for (Path chart : Charts.write(mapper.readTree(latest.toFile()), latest)) {
+        System.out.println("Written: " + chart);
+      }
+    } else {
+      System.out.println("Charts skipped: " + noCharts);
+    }
     return allMet;
   }
 

@@ -19,6 +19,12 @@ import java.util.Map;
 public final class Runs {
   private Runs() {}
 
+  /**
+   * Prints the table.
+   *
+   * @param args the result files
+   * @throws Exception if a file cannot be read
+   */
   public static void main(String[] args) throws Exception {
     if (args.length == 0) {
       System.err.println("usage: Runs e2e-result-1.json e2e-result-2.json ...");
