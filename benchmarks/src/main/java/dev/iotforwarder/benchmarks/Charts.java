@@ -40,8 +40,8 @@ public final class Charts {
   private static final int HEIGHT = 460;
 
   /** Client groups bottom up, the JVM's above them, the server's on top. */
-  private static final List<String> GROUP_ORDER = List.of("caller (main)", "sending threads", "forwarder lane",
-      "producer I/O", "OkHttp", CpuMeter.JVM, CpuMeter.SERVER);
+  private static final List<String> GROUP_ORDER = List.of("caller (main)", "sending threads", "lane dispatcher",
+      "lane completer", "forwarder, other", "producer I/O", "CmqClient HTTP", "OkHttp", CpuMeter.JVM, CpuMeter.SERVER);
 
   private Charts() {}
 

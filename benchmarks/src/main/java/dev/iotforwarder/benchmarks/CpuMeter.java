@@ -16,7 +16,8 @@ import java.util.Map;
  * .getProcessCpuTime}, which counts every thread of the JVM, GC and compiler threads too) minus the
  * CPU time of the server's Java threads ({@link ThreadMXBean#getThreadCpuTime}). A Java thread is
  * the client's if its name is one of {@link #clientGroup}'s: {@code main} (the sending loop),
- * the forwarder's threads ({@code iot-forwarder-*}), the Kafka producer's I/O thread, OkHttp's
+ * the forwarder's threads ({@code iot-forwarder-*}: a lane's dispatcher {@code -1} and completers,
+ * CmqClient's HTTP threads), the Kafka producer's I/O thread, OkHttp's
  * threads and the harness's own sending threads ({@code bench-*}); every other Java thread (the
  * broker's handlers and network threads, LocalCmq's {@code local-cmq-*} and the JDK HTTP server's
  * dispatcher, a few idle JVM service threads) counts as the server's. What no Java thread accounts
@@ -54,8 +55,17 @@ final class CpuMeter {
     if (name.equals("main")) {
       return "caller (main)";
     }
+    if (name.startsWith("iot-forwarder-cmq-http")) {
+      return "CmqClient HTTP";
+    }
+    if (name.matches("iot-forwarder-.+-1")) { // a lane's first thread: its dispatcher (Lane)
+      return "lane dispatcher";
+    }
+    if (name.matches("iot-forwarder-.+-\\d+")) { // the lane's other threads: its completers
+      return "lane completer";
+    }
     if (name.startsWith("iot-forwarder")) {
-      return "forwarder lane";
+      return "forwarder, other";
     }
     if (name.startsWith("kafka-producer-network-thread")) {
       return "producer I/O";

@@ -27,7 +27,7 @@ class ChartsTest {
             "cpuNanosPerMsgByGroupMedian": {"caller (main)": 300, "producer I/O": 400, "GC, JIT, other JVM": 100,
               "server (broker / LocalCmq)": 900}},
           "forwarder (b)": {"msgPerSec": [600000, 610000],
-            "cpuNanosPerMsgByGroupMedian": {"caller (main)": 200, "forwarder lane": 700, "producer I/O": 400,
+            "cpuNanosPerMsgByGroupMedian": {"caller (main)": 200, "lane dispatcher": 700, "producer I/O": 400,
               "GC, JIT, other JVM": 150, "server (broker / LocalCmq)": 900}},
           "ratiosOfMedians": {"x": 0.75}},
         "cmq": {"CmqSink (b)": {"msgPerSec": [80000], "cpuNanosPerMsgByGroupMedian": {"OkHttp": 3000}}},

@@ -17,7 +17,10 @@ class HarnessTest {
   @DisplayName("the client's threads are main, the forwarder's, the producer's I/O thread, OkHttp's and bench-*")
   void clientThreads() {
     assertThat(CpuMeter.clientGroup("main")).isNotNull();
-    assertThat(CpuMeter.clientGroup("iot-forwarder-kafka-1")).isEqualTo("forwarder lane");
+    assertThat(CpuMeter.clientGroup("iot-forwarder-kafka-1")).isEqualTo("lane dispatcher");
+    assertThat(CpuMeter.clientGroup("iot-forwarder-kafka-2")).isEqualTo("lane completer");
+    assertThat(CpuMeter.clientGroup("iot-forwarder-cmq-http-1")).isEqualTo("CmqClient HTTP");
+    assertThat(CpuMeter.clientGroup("iot-forwarder-scheduler")).isEqualTo("forwarder, other");
     assertThat(CpuMeter.clientGroup("kafka-producer-network-thread | bench-raw")).isEqualTo("producer I/O");
     assertThat(CpuMeter.clientGroup("OkHttp http://127.0.0.1:4711/...")).isEqualTo("OkHttp");
     assertThat(CpuMeter.clientGroup("bench-cmq-3")).isEqualTo("sending threads");

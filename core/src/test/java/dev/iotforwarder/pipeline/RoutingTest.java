@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -80,6 +81,29 @@ class RoutingTest {
       assertThat(alarms.received()).containsExactly(alarm);
       assertThat(everything.received()).containsExactly(alarm, telemetry);
       assertThat(f.stats().sink("alarms").filtered()).isEqualTo(1);
+      assertThat(f.stats().balanced()).isTrue();
+    }
+  }
+
+  @Test
+  @DisplayName("messages that one route alone takes, interleaved across routes, each reach only their own sink")
+  void singleRouteTargetsAreNotShared() throws Exception {
+    RecordingSink even = new RecordingSink("even");
+    RecordingSink odd = new RecordingSink("odd");
+    try (Forwarder f = Forwarder.builder()
+        .route(MessageFilter.of(m -> m.seq() % 2 == 0), even)
+        .route(MessageFilter.of(m -> m.seq() % 2 == 1), odd)
+        .build()) {
+      List<CompletableFuture<ForwardResult>> results = new ArrayList<>();
+      for (int i = 0; i < 200; i++) {
+        results.add(f.forward(Fixtures.publish(i % 7, i)));
+      }
+      for (int i = 0; i < 200; i++) {
+        assertThat(get(results.get(i)).sinks()).containsExactly(i % 2 == 0 ? "even" : "odd");
+      }
+      assertThat(even.received()).allSatisfy(m -> assertThat(m.seq() % 2).isZero()).hasSize(100);
+      assertThat(odd.received()).allSatisfy(m -> assertThat(m.seq() % 2).isEqualTo(1)).hasSize(100);
+      assertThat(f.stats().sink("even").filtered()).isEqualTo(100);
       assertThat(f.stats().balanced()).isTrue();
     }
   }
