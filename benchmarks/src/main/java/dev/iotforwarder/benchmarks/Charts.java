@@ -101,14 +101,16 @@ public final class Charts {
     String load = " (load " + result.path("machine").path("loadAverageAtStart").asText() + ")";
     if (results.has("kafka")) {
       charts.put("kafka-throughput", throughput("Kafka: msg/s per round" + load, results.path("kafka")));
-      charts.put("kafka-cpu", cpu("Kafka: CPU per message by thread group, median of rounds", results.path("kafka")));
+      charts.put("kafka-cpu", cpu("Kafka: CPU per message by thread group, median of rounds" + load,
+          results.path("kafka")));
     }
     if (results.has("cmq")) {
       charts.put("cmq-throughput", throughput("CMQ: msg/s per round" + load, results.path("cmq")));
-      charts.put("cmq-cpu", cpu("CMQ: CPU per message by thread group, median of rounds", results.path("cmq")));
+      charts.put("cmq-cpu", cpu("CMQ: CPU per message by thread group, median of rounds" + load,
+          results.path("cmq")));
     }
     if (results.has("latency")) {
-      charts.put("latency", latency(results.path("latency")));
+      charts.put("latency", latency(results.path("latency"), load));
     }
     List<Path> written = new ArrayList<>();
     for (Map.Entry<String, Chart<?, ?>> e : charts.entrySet()) {
@@ -149,6 +151,9 @@ public final class Charts {
   private static CategoryChart cpu(String title, JsonNode scenario) {
     CategoryChart chart = base(title, null, "CPU microseconds per message");
     chart.getStyler().setStacked(true);
+    // Up to ten groups: a column beside the bars instead of a row that would not fit.
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+    chart.getStyler().setLegendLayout(Styler.LegendLayout.Vertical);
     chart.getStyler().setYAxisDecimalPattern("#,##0.0");
     Map<String, JsonNode> sides = sides(scenario);
     List<String> names = new ArrayList<>();
@@ -171,9 +176,10 @@ public final class Charts {
     return chart;
   }
 
-  private static CategoryChart latency(JsonNode latency) {
+  private static CategoryChart latency(JsonNode latency, String load) {
     String rate = Series.rate(latency.path("rate").asDouble());
-    CategoryChart chart = base("Kafka latency at " + rate + " msg/s, due time to ack", "percentile", "milliseconds");
+    CategoryChart chart = base("Kafka latency at " + rate + " msg/s, due time to ack" + load, "percentile",
+        "milliseconds");
     chart.getStyler().setYAxisDecimalPattern("#,##0.0");
     List<String> names = List.of("p50", "p90", "p99", "p99.9", "max");
     List<String> keys = List.of("p50Millis", "p90Millis", "p99Millis", "p999Millis", "maxMillis");

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -63,6 +64,10 @@ final class CmqBatchLoop {
     AtomicInteger next = new AtomicInteger();
     AtomicReference<Throwable> failure = new AtomicReference<>();
     List<Thread> workers = new ArrayList<>();
+    // The threads stay alive until the meter has read their CPU time (a thread that ended takes it
+    // with it).
+    CountDownLatch finished = new CountDownLatch(threads);
+    CountDownLatch measured = new CountDownLatch(1);
     try {
       CpuMeter cpu = new CpuMeter();
       for (int t = 0; t < threads; t++) {
@@ -75,20 +80,30 @@ final class CmqBatchLoop {
             }
           } catch (Throwable e) {
             failure.compareAndSet(null, e);
+          } finally {
+            finished.countDown();
+          }
+          try {
+            measured.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
           }
         }, "bench-cmq-" + t);
         workers.add(w);
         w.start();
       }
+      finished.await();
+      CpuMeter.Usage usage = cpu.stop(n);
+      measured.countDown();
       for (Thread w : workers) {
         w.join();
       }
-      CpuMeter.Usage usage = cpu.stop(n);
       if (failure.get() != null) {
         throw new IllegalStateException("batch loop failed", failure.get());
       }
       return usage;
     } finally {
+      measured.countDown();
       http.dispatcher().executorService().shutdown();
       http.connectionPool().evictAll();
     }

@@ -57,6 +57,7 @@ class HarnessTest {
           CmqSigner.of(CmqCredentials.of(cmq.secretId(), cmq.secretKey())), "q", pool);
       CpuMeter.Usage u = loop.run(100, 3);
       assertThat(u.messages()).isEqualTo(100);
+      assertThat(u.groups()).containsKey("sending threads"); // measured while the threads were alive
       assertThat(cmq.storedCount("q")).isEqualTo(100);
       assertThat(cmq.requests()).filteredOn(r -> "BatchSendMessage".equals(r.action())).hasSize(7);
     }
