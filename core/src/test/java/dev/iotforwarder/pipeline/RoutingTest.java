@@ -7,6 +7,7 @@ import dev.iotforwarder.DeviceMessage;
 import dev.iotforwarder.FileDeadLetterSink;
 import dev.iotforwarder.ForwardResult;
 import dev.iotforwarder.Forwarder;
+import dev.iotforwarder.ForwarderBuilder;
 import dev.iotforwarder.ForwarderListener;
 import dev.iotforwarder.EnvelopeCodec;
 import dev.iotforwarder.LaneOptions;
@@ -88,12 +89,15 @@ class RoutingTest {
   @Test
   @DisplayName("messages that one route alone takes, interleaved across routes, each reach only their own sink")
   void singleRouteTargetsAreNotShared() throws Exception {
-    RecordingSink even = new RecordingSink("even");
-    RecordingSink odd = new RecordingSink("odd");
-    try (Forwarder f = Forwarder.builder()
-        .route(MessageFilter.of(m -> m.seq() % 2 == 0), even)
-        .route(MessageFilter.of(m -> m.seq() % 2 == 1), odd)
-        .build()) {
+    RecordingSink[] byParity = {new RecordingSink("even"), new RecordingSink("odd")};
+    RecordingSink even = byParity[0];
+    RecordingSink odd = byParity[1];
+    ForwarderBuilder b = Forwarder.builder();
+    for (int parity = 0; parity < 2; parity++) {
+      int p = parity;
+      b.route(MessageFilter.of(m -> m.seq() % 2 == p), byParity[p]);
+    }
+    try (Forwarder f = b.build()) {
       List<CompletableFuture<ForwardResult>> results = new ArrayList<>();
       for (int i = 0; i < 200; i++) {
         results.add(f.forward(Fixtures.publish(i % 7, i)));
