@@ -9,7 +9,10 @@ import java.util.List;
  *
  * @param devices how many simulated devices (spread over three products)
  * @param messages how many messages the fleet sends in total (Status and Publish)
- * @param rate messages per second the gateway forwards; 0 forwards as fast as possible
+ * @param rate messages per second the gateway forwards; 0 runs two phases: as fast as possible
+ *     (throughput), then a paced phase at {@code pacedRate} (latency)
+ * @param pacedRate messages per second of the paced phase of a run with {@code rate} 0: the last
+ *     tenth of the messages, at a gateway's realistic rate; 0 skips that phase
  * @param cmqFaultRate the share of CMQ send requests that LocalCmq fails with a retriable fault
  * @param kafkaOutageSeconds how long the Kafka broker is down, stopped a third of the way in; 0 for
  *     no outage
@@ -21,15 +24,38 @@ public record DemoOptions(
     int devices,
     int messages,
     int rate,
+    int pacedRate,
     double cmqFaultRate,
     int kafkaOutageSeconds,
     boolean verbose,
     boolean help,
     long seed) {
 
-  /** The defaults: 1,000 devices, 200,000 messages, full speed, no faults, no outage. */
+  /**
+   * The defaults: 1,000 devices, 200,000 messages (nine tenths at full speed, then the last tenth
+   * paced at 2,000 msg/s), no faults, no outage.
+   */
   public static final DemoOptions DEFAULTS =
-      new DemoOptions(1_000, 200_000, 0, 0.0, 0, false, false, 20261126L);
+      new DemoOptions(1_000, 200_000, 0, 2_000, 0.0, 0, false, false, 20261126L);
+
+  /**
+   * How many messages the paced phase forwards: all of them at {@code --rate N}, the last tenth at
+   * {@code --paced-rate} otherwise, none with {@code --paced-rate 0}.
+   *
+   * @return a count, at most {@link #messages()}
+   */
+  public int pacedMessages() {
+    return rate > 0 ? messages : pacedRate > 0 ? Math.max(1, messages / 10) : 0;
+  }
+
+  /**
+   * The rate of the paced phase.
+   *
+   * @return messages per second, or 0 if the run has no paced phase
+   */
+  public int pacingRate() {
+    return rate > 0 ? rate : pacedRate;
+  }
 
   /** The usage text printed by {@code --help}. */
   public static final String USAGE = """
@@ -43,7 +69,11 @@ public record DemoOptions(
       Options:
         --devices N               simulated devices, spread over 3 products   (default 1000)
         --messages N              messages in total, at least 2               (default 200000)
-        --rate N                  messages per second; 0 = as fast as possible (default 0)
+        --rate N                  messages per second for the whole run; 0 = two phases: nine
+                                  tenths as fast as possible (throughput), then the last tenth
+                                  paced at --paced-rate (the latency a gateway sees) (default 0)
+        --paced-rate N            messages per second of that paced phase; 0 = no paced phase
+                                                                              (default 2000)
         --cmq-fault-rate F        share of CMQ send requests that fail with a retriable fault
                                   (throttling, internal error, HTTP 503, dropped connection), 0 to 0.9
                                                                               (default 0)
@@ -77,6 +107,7 @@ public record DemoOptions(
     int devices = DEFAULTS.devices;
     int messages = DEFAULTS.messages;
     int rate = DEFAULTS.rate;
+    int pacedRate = DEFAULTS.pacedRate;
     double faultRate = DEFAULTS.cmqFaultRate;
     int outage = DEFAULTS.kafkaOutageSeconds;
     boolean verbose = false;
@@ -98,7 +129,7 @@ public record DemoOptions(
       switch (name) {
         case "--help", "-h" -> help = true;
         case "--verbose", "-v" -> verbose = true;
-        case "--devices", "--messages", "--rate", "--cmq-fault-rate", "--kafka-outage-seconds", "--seed" -> {
+        case "--devices", "--messages", "--rate", "--paced-rate", "--cmq-fault-rate", "--kafka-outage-seconds", "--seed" -> {
           if (value == null) {
             if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
               problems.add(name + " needs a value");
@@ -110,6 +141,7 @@ public record DemoOptions(
             case "--devices" -> devices = intValue(name, value, 1, 1_000_000, problems, devices);
             case "--messages" -> messages = intValue(name, value, 2, 50_000_000, problems, messages);
             case "--rate" -> rate = intValue(name, value, 0, 10_000_000, problems, rate);
+            case "--paced-rate" -> pacedRate = intValue(name, value, 0, 10_000_000, problems, pacedRate);
             case "--kafka-outage-seconds" -> outage = intValue(name, value, 0, 90, problems, outage);
             case "--cmq-fault-rate" -> faultRate = fraction(name, value, problems, faultRate);
             default -> seed = longValue(name, value, problems, seed);
@@ -121,7 +153,7 @@ public record DemoOptions(
     if (!problems.isEmpty()) {
       throw new UsageException(String.join("; ", problems));
     }
-    return new DemoOptions(devices, messages, rate, faultRate, outage, verbose, help, seed);
+    return new DemoOptions(devices, messages, rate, pacedRate, faultRate, outage, verbose, help, seed);
   }
 
   private static int intValue(String name, String value, int min, int max, List<String> problems, int fallback) {

@@ -10,6 +10,9 @@ import java.util.Map;
 
 /** The end of a run: the summary table per sink and the checks that decide the exit status. */
 final class Report {
+  /** The label of a phase that forwards as fast as it can. */
+  static final String FLAT_OUT = "flat out";
+
   private final Fleet fleet;
   private final ForwarderStats stats;
   private final Metrics metrics;
@@ -28,15 +31,13 @@ final class Report {
   }
 
   /**
-   * Prints one row per sink. {@code sent}, {@code delivered}, {@code retried} and {@code
-   * dead-lettered} are the forwarder's own counters; {@code lost} and {@code duplicates} are what
-   * the backend read back; {@code msg/s} is deliveries per second from the first {@code forward()}
-   * to the sink's last acknowledgement; latencies run from {@code forward()} to the acknowledgement.
+   * Prints one row per sink: {@code sent}, {@code delivered}, {@code retried} and {@code
+   * dead-lettered} are the forwarder's own counters; {@code lost} and {@code duplicates} are what the
+   * backend read back.
    */
   void printTable(PrintStream out) {
-    String header = String.format(Locale.ROOT, "%-10s %9s %9s %7s %13s %5s %10s %8s %7s %7s %7s",
-        "sink", "sent", "delivered", "retried", "dead-lettered", "lost", "duplicates", "msg/s",
-        "p50 ms", "p99 ms", "max ms");
+    String header = String.format(Locale.ROOT, "%-10s %9s %9s %7s %13s %5s %10s",
+        "sink", "sent", "delivered", "retried", "dead-lettered", "lost", "duplicates");
     out.println(header);
     out.println("-".repeat(header.length()));
     for (Map.Entry<String, List<Stream>> e : streamsBySink.entrySet()) {
@@ -48,14 +49,43 @@ final class Report {
         lost += stream.lost();
         duplicates += stream.duplicates();
       }
-      LatencyHistogram h = metrics.latency(sink);
-      long last = metrics.lastDeliveredNanos(sink);
-      double seconds = last == Long.MIN_VALUE ? 0 : (last - startNanos) / 1e9;
-      out.println(String.format(Locale.ROOT, "%-10s %,9d %,9d %,7d %,13d %,5d %,10d %,8.0f %7s %7s %7s",
-          sink, s.received() - s.filtered(), s.succeeded(), s.retries(), s.deadLettered(), lost, duplicates,
-          seconds > 0 ? s.succeeded() / seconds : 0.0, millis(h.percentileMicros(0.50)),
-          millis(h.percentileMicros(0.99)), millis(h.maxMicros())));
+      out.println(String.format(Locale.ROOT, "%-10s %,9d %,9d %,7d %,13d %,5d %,10d",
+          sink, s.received() - s.filtered(), s.succeeded(), s.retries(), s.deadLettered(), lost, duplicates));
     }
+  }
+
+  /**
+   * Prints one row per sink and phase: deliveries per second of a flat-out phase (from its first
+   * {@code forward()} to the acknowledgement of its last message) and the latency from {@code
+   * forward()} to the acknowledgement of the messages forwarded in that phase.
+   *
+   * @param first the first phase's label, e.g. {@code "flat out"}
+   * @param second the second phase's label, e.g. {@code "paced 2,000/s"}, or null for a run of one
+   */
+  void printPhases(PrintStream out, String first, String second) {
+    String header = String.format(Locale.ROOT, "%-10s %-20s %9s %8s %7s %7s %7s",
+        "sink", "phase", "delivered", "msg/s", "p50 ms", "p99 ms", "max ms");
+    out.println(header);
+    out.println("-".repeat(header.length()));
+    for (String sink : streamsBySink.keySet()) {
+      phaseRow(out, sink, first, metrics.first(sink), startNanos);
+      if (second != null) {
+        phaseRow(out, sink, second, metrics.second(sink), metrics.secondPhaseStartNanos());
+      }
+    }
+  }
+
+  private static void phaseRow(PrintStream out, String sink, String label, Metrics.Phase p, long startNanos) {
+    boolean flatOut = label.equals(FLAT_OUT);
+    long last = p.lastDelivered.get();
+    double seconds = last == Long.MIN_VALUE ? 0 : (last - startNanos) / 1e9;
+    long delivered = p.delivered.sum();
+    LatencyHistogram h = p.latency;
+    // A paced phase's rate is the gateway's pace, not the sink's: shown only for the flat-out phase.
+    String rate = !flatOut ? "-" : String.format(Locale.ROOT, "%,.0f", seconds > 0 ? delivered / seconds : 0.0);
+    out.println(String.format(Locale.ROOT, "%-10s %-20s %,9d %8s %7s %7s %7s", sink, label, delivered,
+        rate, millis(h.percentileMicros(0.50)),
+        millis(h.percentileMicros(0.99)), millis(h.maxMicros())));
   }
 
   /** Milliseconds: one decimal below 10 ms, none above (the histogram is exact to about 1.6 %). */

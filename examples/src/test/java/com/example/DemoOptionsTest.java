@@ -13,13 +13,15 @@ import org.junit.jupiter.api.Test;
 class DemoOptionsTest {
 
   @Test
-  @DisplayName("no options give the defaults: 1,000 devices, 200,000 messages, full speed, no faults")
+  @DisplayName("no options give the defaults: 1,000 devices, 200,000 messages, a paced tenth then full speed, no faults")
   void defaults() throws Exception {
     DemoOptions o = DemoOptions.parse();
     assertThat(o).isEqualTo(DemoOptions.DEFAULTS);
     assertThat(o.devices()).isEqualTo(1_000);
     assertThat(o.messages()).isEqualTo(200_000);
     assertThat(o.rate()).isZero();
+    assertThat(o.pacedMessages()).isEqualTo(20_000);
+    assertThat(o.pacingRate()).isEqualTo(2_000);
     assertThat(o.cmqFaultRate()).isZero();
     assertThat(o.kafkaOutageSeconds()).isZero();
     assertThat(o.verbose()).isFalse();
@@ -31,8 +33,21 @@ class DemoOptionsTest {
   void readsBothForms() throws Exception {
     DemoOptions o = DemoOptions.parse("--devices", "50", "--messages=20,000", "", "--rate", "5000",
         "--cmq-fault-rate=0.25", "--kafka-outage-seconds", "3", "--seed", "-7", "--verbose");
-    assertThat(o).isEqualTo(new DemoOptions(50, 20_000, 5000, 0.25, 3, true, false, -7));
+    assertThat(o).isEqualTo(new DemoOptions(50, 20_000, 5000, 2000, 0.25, 3, true, false, -7));
     assertThat(DemoOptions.parse("--help").help()).isTrue();
+  }
+
+  @Test
+  @DisplayName("--rate paces the whole run; --paced-rate 0 leaves only the flat-out phase")
+  void phases() throws Exception {
+    DemoOptions paced = DemoOptions.parse("--messages", "1000", "--rate", "500");
+    assertThat(paced.pacedMessages()).isEqualTo(1000);
+    assertThat(paced.pacingRate()).isEqualTo(500);
+    DemoOptions flat = DemoOptions.parse("--messages", "1000", "--paced-rate", "0");
+    assertThat(flat.pacedMessages()).isZero();
+    DemoOptions twoPhases = DemoOptions.parse("--messages", "1000", "--paced-rate=300");
+    assertThat(twoPhases.pacedMessages()).isEqualTo(100);
+    assertThat(twoPhases.pacingRate()).isEqualTo(300);
   }
 
   @Test
@@ -78,7 +93,7 @@ class DemoOptionsTest {
     int status = Demo.run(new String[] {"--help"}, print(out), print(err), false);
     assertThat(status).isZero();
     assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo(DemoOptions.USAGE)
-        .contains("--devices", "--messages", "--rate", "--cmq-fault-rate", "--kafka-outage-seconds",
+        .contains("--devices", "--messages", "--rate", "--paced-rate", "--cmq-fault-rate", "--kafka-outage-seconds",
             "--verbose", "--help");
     assertThat(err.size()).isZero();
   }

@@ -38,6 +38,10 @@ class DemoSmokeTest {
         .contains("sink", "sent", "delivered", "retried", "dead-lettered", "lost", "duplicates", "msg/s",
             "p50 ms", "p99 ms", "max ms")
         .containsPattern("(?m)^ckafka +2,000 +2,000 ")
+        // The default run's two phases: nine tenths flat out (throughput), the last tenth paced (latency).
+        .containsPattern("(?m)^ckafka +flat out +1,800 +[0-9,]+ ")
+        .containsPattern("(?m)^ckafka +paced 2,000/s +200 +- ")
+        .contains("paced 2,000/s: the gateway forwards 2,000 msg/s", "flat out: the gateway forwards as fast as it can")
         .containsPattern("(?m)^  nothing lost +ok +2,[0-9]{3} of 2,[0-9]{3} envelopes read back")
         .containsPattern("(?m)^  per-device order +ok ")
         .containsPattern("(?m)^  envelopes byte-exact +ok ")

@@ -1,5 +1,7 @@
 package dev.iotforwarder.benchmarks;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import dev.iotforwarder.DeviceMessage;
 import dev.iotforwarder.EnvelopeCodec;
 import dev.iotforwarder.Forwarder;
@@ -10,9 +12,12 @@ import dev.iotforwarder.ckafka.CkafkaSink;
 import dev.iotforwarder.testkit.LocalKafka;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,7 +30,9 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * Forwarder + CkafkaSink against a raw {@code KafkaProducer<byte[], byte[]>} on LocalKafka.
+ * Forwarder + CkafkaSink against a raw {@code KafkaProducer<byte[], byte[]>} on LocalKafka: four
+ * sides (see {@link #sides()}), measured in turn in every round, throughput and client CPU per
+ * message ({@link CpuMeter}).
  *
  * <p>The raw producer gets exactly the sink's producer settings ({@link
  * CkafkaSink#producerDefaults()}) and sends envelopes and keys encoded before the clock starts; its
@@ -42,16 +49,29 @@ final class KafkaScenario {
   private final DeviceMessage[] pool;
   private final byte[][] envelopes;
   private final byte[][] keys;
+  private static final ObjectWriter DATABIND = new ObjectMapper().writerFor(DatabindEnvelope.class);
 
-  final Series raw = new Series();
-  final Series forwarder = new Series();
-  final Series ratios = new Series();
+  /** (a) The raw producer sending envelopes and keys encoded before the clock starts. */
+  final Side raw = new Side("raw producer, pre-encoded (a)");
+  /** (b) The forwarder with a CkafkaSink, default options. */
+  final Side forwarder = new Side("forwarder (b)");
   /**
-   * Not a baseline: the raw loop that also encodes each message (envelope and key) right before
-   * {@code send}, on the sending thread. What any forwarder that encodes must at least spend; its
-   * ratio to {@link #raw} is the ceiling of the forwarder's ratio on a machine whose cores are busy.
+   * (c) Not a baseline but the floor: the raw loop that also encodes each message (envelope and key)
+   * with {@code EnvelopeCodec} right before {@code send}, on the sending thread; what any forwarder
+   * that encodes must at least spend.
    */
-  final Series encodingRaw = new Series();
+  final Side encodingRaw = new Side("raw loop encoding as it sends (c)");
+  /**
+   * (d) What a user writes by hand without this library: Jackson databind on {@link
+   * DatabindEnvelope} through one reused {@code ObjectWriter}, the raw producer, a callback counting
+   * failures.
+   */
+  final Side databind = new Side("databind + raw producer (d)");
+
+  /** Every side, in the order of the first measured round (later rounds rotate it). */
+  List<Side> sides() {
+    return List.of(raw, encodingRaw, databind, forwarder);
+  }
 
   KafkaScenario(Settings settings, LocalKafka kafka, DeviceMessage[] pool) {
     this.settings = settings;
@@ -76,32 +96,34 @@ final class KafkaScenario {
   void run() throws Exception {
     int n = settings.kafkaMessages;
     System.out.printf("kafka: warm-up round (%,d messages each)%n", n);
-    rawRound(n, false);
-    forwarderRound(n);
-    rawRound(n, true);
-    for (int r = 1; r <= settings.kafkaRounds; r++) {
-      // Alternate which side goes first, so that drift over the run does not favour one side; the
-      // encoding loop (a reference, not a side) goes in between.
-      double a;
-      double b;
-      double c;
-      if (r % 2 == 1) {
-        a = rawRound(n, false);
-        c = rawRound(n, true);
-        b = forwarderRound(n);
-      } else {
-        b = forwarderRound(n);
-        c = rawRound(n, true);
-        a = rawRound(n, false);
-      }
-      raw.add(a);
-      forwarder.add(b);
-      encodingRaw.add(c);
-      ratios.add(b / a);
-      System.out.printf("kafka: round %d: raw %s msg/s, forwarder %s msg/s, ratio %.3f;"
-              + " raw loop encoding as it sends %s msg/s (%.3f of raw) (load %s)%n",
-          r, Series.rate(a), Series.rate(b), b / a, Series.rate(c), c / a, Machine.loadAverage());
+    List<Side> order = new ArrayList<>(sides());
+    for (Side side : order) {
+      round(side, n);
     }
+    for (int r = 1; r <= settings.kafkaRounds; r++) {
+      // Rotate which side goes first, so that drift over the run favours none of them.
+      Map<Side, CpuMeter.Usage> usage = new LinkedHashMap<>();
+      for (Side side : order) {
+        usage.put(side, round(side, n));
+      }
+      StringBuilder line = new StringBuilder("kafka: round " + r + ":");
+      for (Side side : sides()) {
+        side.add(usage.get(side));
+        line.append(String.format(Locale.ROOT, " %s %s msg/s %.2f us/msg;", side.name,
+            Series.rate(side.rates.last()), side.cpuPerMessage.last() / 1000));
+      }
+      System.out.println(line.append(" (load ").append(Machine.loadAverage()).append(')'));
+      Collections.rotate(order, 1);
+    }
+  }
+
+  private CpuMeter.Usage round(Side side, int n) throws Exception {
+    CpuMeter.Usage u = side == forwarder ? forwarderRound(n) : rawRound(n, side);
+    if (settings.threads) {
+      System.out.printf("  %s %s msg/s, %s%n", side.name, Series.rate(u.messages() / (u.wallNanos() / 1e9)),
+          u.report());
+    }
+    return u;
   }
 
   Map<String, Object> producerSettings() {
@@ -110,33 +132,36 @@ final class KafkaScenario {
     return p;
   }
 
-  /**
-   * One round of the raw producer: with pre-encoded envelopes and keys (the baseline), or ({@code
-   * encode}) encoding each message's envelope and key right before its {@code send}.
-   */
-  double rawRound(int n, boolean encode) throws Exception {
-    String topic = kafka.createUniqueTopic(encode ? "rawenc" : "raw", settings.partitions);
+  /** One round of a raw-producer side: (a), (c) or (d). */
+  private CpuMeter.Usage rawRound(int n, Side side) throws Exception {
+    String topic = kafka.createUniqueTopic(side == raw ? "raw" : side == encodingRaw ? "rawenc" : "databind",
+        settings.partitions);
     AtomicLong failures = new AtomicLong();
-    double rate;
+    CpuMeter.Usage usage;
     Map<String, Object> props = producerSettings();
     props.put("client.id", "bench-raw");
     try (KafkaProducer<byte[], byte[]> p =
         new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
       p.send(new ProducerRecord<>(topic, keys[0], envelopes[0])).get(30, TimeUnit.SECONDS);
       int len = envelopes.length;
-      ThreadCpu cpu = new ThreadCpu();
-      long t0 = System.nanoTime();
       Callback counting = (md, e) -> {
         if (e != null) {
           failures.incrementAndGet();
         }
       };
-      if (encode) {
+      CpuMeter cpu = new CpuMeter();
+      if (side == encodingRaw) {
         EnvelopeCodec codec = EnvelopeCodec.standard();
         for (int i = 0; i < n; i++) {
           DeviceMessage m = pool[i % len];
           p.send(new ProducerRecord<>(topic, m.deviceKey().getBytes(StandardCharsets.UTF_8), codec.encode(m)),
               counting);
+        }
+      } else if (side == databind) {
+        for (int i = 0; i < n; i++) {
+          DeviceMessage m = pool[i % len];
+          p.send(new ProducerRecord<>(topic, m.deviceKey().getBytes(StandardCharsets.UTF_8),
+              DATABIND.writeValueAsBytes(DatabindEnvelope.of(m))), counting);
         }
       } else {
         for (int i = 0; i < n; i++) {
@@ -145,41 +170,32 @@ final class KafkaScenario {
         }
       }
       p.flush();
-      long t1 = System.nanoTime();
-      rate = n / ((t1 - t0) / 1e9);
-      if (settings.threads) {
-        System.out.println("  raw" + (encode ? " encoding" : "") + " " + Series.rate(rate) + " msg/s, " + cpu.report());
-      }
+      usage = cpu.stop(n);
     }
     check(topic, n + 1, failures.get());
-    return rate;
+    return usage;
   }
 
-  double forwarderRound(int n) throws Exception {
+  CpuMeter.Usage forwarderRound(int n) throws Exception {
     String topic = kafka.createUniqueTopic("fwd", settings.partitions);
     CkafkaSink sink = CkafkaSink.builder()
         .name("kafka")
         .bootstrapServers(kafka.bootstrapServers())
         .topic(topic)
         .build();
-    double rate;
+    CpuMeter.Usage usage;
     SinkStats stats;
     try (Forwarder f = forwarder(settings, sink)) {
       f.forward(pool[0]).get(30, TimeUnit.SECONDS);
       int len = pool.length;
-      ThreadCpu cpu = new ThreadCpu();
-      long t0 = System.nanoTime();
+      CpuMeter cpu = new CpuMeter();
       for (int i = 0; i < n; i++) {
         f.forward(pool[i % len]);
       }
       if (!f.flush(Duration.ofMinutes(5))) {
         throw new IllegalStateException("forwarder flush timed out");
       }
-      long t1 = System.nanoTime();
-      rate = n / ((t1 - t0) / 1e9);
-      if (settings.threads) {
-        System.out.println("  forwarder " + Series.rate(rate) + " msg/s, " + cpu.report());
-      }
+      usage = cpu.stop(n);
       stats = f.stats().sink("kafka");
     }
     if (stats.succeeded() != n + 1) {
@@ -187,7 +203,7 @@ final class KafkaScenario {
           + ": " + stats);
     }
     check(topic, n + 1, stats.failed());
-    return rate;
+    return usage;
   }
 
   static Forwarder forwarder(Settings settings, CkafkaSink sink) {

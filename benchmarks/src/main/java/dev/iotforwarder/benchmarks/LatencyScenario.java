@@ -143,6 +143,7 @@ final class LatencyScenario {
     m.put("warmUpNotCounted", all.length - latencies.length);
     m.put("failed", failed);
     m.put("p50Millis", millis(percentile(ok, 0.50)));
+    m.put("p90Millis", millis(percentile(ok, 0.90)));
     m.put("p99Millis", millis(percentile(ok, 0.99)));
     m.put("p999Millis", millis(percentile(ok, 0.999)));
     m.put("maxMillis", millis(ok.length == 0 ? 0 : ok[ok.length - 1]));

@@ -17,6 +17,10 @@ final class Series {
     return List.copyOf(values);
   }
 
+  double last() {
+    return values.isEmpty() ? Double.NaN : values.get(values.size() - 1);
+  }
+
   boolean isEmpty() {
     return values.isEmpty();
   }

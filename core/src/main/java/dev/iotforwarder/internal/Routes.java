@@ -13,7 +13,9 @@ import org.slf4j.LoggerFactory;
  * fall back to), and the counting of the lanes that do not.
  *
  * <p>Immutable after construction; {@link #choose} and {@link #countNotTaken} run on the caller's
- * thread and call the routes' filters and the sinks' {@code isHealthy()}, never under a lock.
+ * thread and call the routes' filters and the sinks' {@code isHealthy()}, never under a lock. The
+ * {@link Targets} of a message that one route alone takes are shared, made once per route: no
+ * caller changes a {@code Targets} it gets.
  */
 final class Routes {
   private static final Logger LOG = LoggerFactory.getLogger(Routes.class);
@@ -21,13 +23,27 @@ final class Routes {
   /** One route: the messages {@code filter} passes go to {@code lane}, or {@code backup} if set. */
   record Route(MessageFilter filter, Lane lane, Lane backup) {}
 
+  /** No route takes the message and no route filter threw. Shared. */
+  private static final Targets NONE = new Targets();
+
   private final Route[] routes;
   /** Every lane, in the configured order; a lane's index is its place here. */
   private final Lane[] lanes;
+  /** By route: the targets when that route alone takes a message, to its lane. Shared. */
+  private final Targets[] alone;
+  /** By route: the same, failed over to its backup; null for a route without one. Shared. */
+  private final Targets[] aloneFailedOver;
 
   Routes(List<Route> routes, Lane[] lanes) {
     this.routes = routes.toArray(Route[]::new);
     this.lanes = lanes;
+    this.alone = new Targets[this.routes.length];
+    this.aloneFailedOver = new Targets[this.routes.length];
+    for (int i = 0; i < this.routes.length; i++) {
+      Route r = this.routes[i];
+      alone[i] = new Targets().add(r.lane, r.backup, 1);
+      aloneFailedOver[i] = r.backup == null ? null : new Targets().add(r.backup, null, 1);
+    }
   }
 
   /**
@@ -48,6 +64,20 @@ final class Routes {
       return errors == null ? 0 : errors.size();
     }
 
+    /** Adds a target lane unless it is one already (two routes to one sink deliver once). */
+    Targets add(Lane lane, Lane backup, int capacity) {
+      if (lanes == null) {
+        lanes = new Lane[capacity];
+        backups = new Lane[capacity];
+      }
+      if (!targets(lane)) {
+        lanes[count] = lane;
+        backups[count] = backup;
+        count++;
+      }
+      return this;
+    }
+
     boolean targets(Lane lane) {
       for (int j = 0; j < count; j++) {
         if (lanes[j] == lane) {
@@ -63,19 +93,27 @@ final class Routes {
    * backup. On the caller's thread.
    */
   Targets choose(DeviceMessage message) {
-    Targets t = new Targets();
-    for (Route r : routes) {
+    // The common case, one route takes the message and no filter throws, allocates nothing: a
+    // Targets of its own is made only once a second lane or an error turns up.
+    Targets t = null;
+    int aloneRoute = -1;
+    boolean aloneFailed = false;
+    for (int i = 0; i < routes.length; i++) {
+      Route r = routes[i];
       boolean take;
       try {
         take = r.filter.test(message);
       } catch (RuntimeException e) {
+        if (t == null) {
+          t = own(aloneRoute, aloneFailed);
+        }
         if (t.errors == null) {
           t.errors = new ArrayList<>(1);
           t.errored = new boolean[lanes.length];
         }
-        int i = indexOf(r.lane);
-        if (!t.errored[i]) { // one error per lane, however many of its routes threw
-          t.errored[i] = true;
+        int li = indexOf(r.lane);
+        if (!t.errored[li]) { // one error per lane, however many of its routes threw
+          t.errored[li] = true;
           t.errors.add(new ForwardingException("the filter of the route to sink " + r.lane.name
               + " threw " + e + " for the " + Pipeline.describe(message), r.lane.name, e));
         }
@@ -84,21 +122,32 @@ final class Routes {
       if (!take) {
         continue;
       }
-      Lane target = r.lane;
-      Lane backup = r.backup;
-      if (backup != null && !healthy(target)) { // fail over before sending, not after
-        target = backup;
-        backup = null;
+      boolean failedOver = r.backup != null && !healthy(r.lane); // fail over before sending, not after
+      if (t == null && aloneRoute < 0) {
+        aloneRoute = i;
+        aloneFailed = failedOver;
+        continue;
       }
-      if (t.lanes == null) {
-        t.lanes = new Lane[lanes.length];
-        t.backups = new Lane[lanes.length];
+      if (t == null) {
+        t = own(aloneRoute, aloneFailed);
       }
-      if (!t.targets(target)) { // two routes to one sink deliver once
-        t.lanes[t.count] = target;
-        t.backups[t.count] = backup;
-        t.count++;
-      }
+      t.add(failedOver ? r.backup : r.lane, failedOver ? null : r.backup, lanes.length);
+    }
+    if (t != null) {
+      return t;
+    }
+    if (aloneRoute < 0) {
+      return NONE;
+    }
+    return aloneFailed ? aloneFailedOver[aloneRoute] : alone[aloneRoute];
+  }
+
+  /** A Targets of this message's own, holding the one route's target found so far, if any. */
+  private Targets own(int aloneRoute, boolean aloneFailed) {
+    Targets t = new Targets();
+    if (aloneRoute >= 0) {
+      Route r = routes[aloneRoute];
+      t.add(aloneFailed ? r.backup : r.lane, aloneFailed ? null : r.backup, lanes.length);
     }
     return t;
   }

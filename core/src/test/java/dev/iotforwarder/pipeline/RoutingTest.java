@@ -7,6 +7,7 @@ import dev.iotforwarder.DeviceMessage;
 import dev.iotforwarder.FileDeadLetterSink;
 import dev.iotforwarder.ForwardResult;
 import dev.iotforwarder.Forwarder;
+import dev.iotforwarder.ForwarderBuilder;
 import dev.iotforwarder.ForwarderListener;
 import dev.iotforwarder.EnvelopeCodec;
 import dev.iotforwarder.LaneOptions;
@@ -20,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -80,6 +82,32 @@ class RoutingTest {
       assertThat(alarms.received()).containsExactly(alarm);
       assertThat(everything.received()).containsExactly(alarm, telemetry);
       assertThat(f.stats().sink("alarms").filtered()).isEqualTo(1);
+      assertThat(f.stats().balanced()).isTrue();
+    }
+  }
+
+  @Test
+  @DisplayName("messages that one route alone takes, interleaved across routes, each reach only their own sink")
+  void singleRouteTargetsAreNotShared() throws Exception {
+    RecordingSink[] byParity = {new RecordingSink("even"), new RecordingSink("odd")};
+    RecordingSink even = byParity[0];
+    RecordingSink odd = byParity[1];
+    ForwarderBuilder b = Forwarder.builder();
+    for (int parity = 0; parity < 2; parity++) {
+      int p = parity;
+      b.route(MessageFilter.of(m -> m.seq() % 2 == p), byParity[p]);
+    }
+    try (Forwarder f = b.build()) {
+      List<CompletableFuture<ForwardResult>> results = new ArrayList<>();
+      for (int i = 0; i < 200; i++) {
+        results.add(f.forward(Fixtures.publish(i % 7, i)));
+      }
+      for (int i = 0; i < 200; i++) {
+        assertThat(get(results.get(i)).sinks()).containsExactly(i % 2 == 0 ? "even" : "odd");
+      }
+      assertThat(even.received()).allSatisfy(m -> assertThat(m.seq() % 2).isZero()).hasSize(100);
+      assertThat(odd.received()).allSatisfy(m -> assertThat(m.seq() % 2).isEqualTo(1)).hasSize(100);
+      assertThat(f.stats().sink("even").filtered()).isEqualTo(100);
       assertThat(f.stats().balanced()).isTrue();
     }
   }
