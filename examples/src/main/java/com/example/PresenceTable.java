@@ -25,6 +25,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.kstream.Consumed;
 
 /**
@@ -57,6 +58,14 @@ final class PresenceTable implements AutoCloseable {
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 200);
     this.streams = new KafkaStreams(builder.build(), props);
     this.queries = new PresenceQueries(streams);
+    // The demo stops and restarts the broker (--kafka-outage-seconds): an error that escapes a
+    // stream thread then (a transaction that timed out or was fenced while the broker was away)
+    // must not end the backend. Replacing the thread resumes from the last committed offsets,
+    // which exactly-once makes safe; the default handler would leave the application in ERROR.
+    streams.setUncaughtExceptionHandler(error -> {
+      System.err.println("presence table: a stream thread failed and is replaced: " + error);
+      return StreamThreadExceptionResponse.REPLACE_THREAD;
+    });
     streams.start();
   }
 

@@ -41,7 +41,10 @@ import org.apache.kafka.streams.state.Stores;
  * <p><b>Guarantee.</b> Run with {@code processing.guarantee=exactly_once_v2} (recommended): the store,
  * its changelog and the counts then move together, and a crash never counts a device twice. With
  * {@code at_least_once} the presence table stays right (a re-processed message is not newer), but an
- * online count may be off after a crash.
+ * online count may be off after a crash. Install an uncaught-exception handler that answers {@code
+ * REPLACE_THREAD}: by default a failed stream thread (a transaction that timed out while the broker
+ * was away, say) leaves the application in {@code ERROR}; a replaced thread resumes from the last
+ * commit.
  */
 public final class DevicePresenceTopology {
   /** The name of the presence store: {@code DeviceId} to {@link DevicePresence}. */
