@@ -2,8 +2,10 @@ package dev.iotforwarder;
 
 import dev.iotforwarder.internal.shared.Problems;
 import java.nio.ByteBuffer;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * One device message: the nine fields of the wire envelope, with the payload held as raw bytes.
@@ -26,6 +28,22 @@ import java.util.Objects;
  *       StatusEvent}); its topic may be empty.
  * </ul>
  *
+ * <p><b>Receive time.</b> {@link #receivedAtMillis()} is when the gateway received the message, in
+ * epoch milliseconds, or {@code 0} when not set. It is not one of the envelope's nine fields (the
+ * wire format has no time): it travels with the message inside the forwarder, is kept in the spool
+ * across restarts, and {@code CkafkaSink} makes it the Kafka record's timestamp, so that a backend
+ * orders by when the gateway received a message, not by when a retry or a spool replay sent it. A
+ * host that knows the time (its MQTT layer's) sets it with {@link Builder#receivedAt(Instant)};
+ * otherwise {@link Forwarder#forward} and {@link Forwarder#submit} stamp it from the forwarder's
+ * clock, and the message the sinks, listeners and {@link ForwardResult#message()} see carries it.
+ * A message decoded from an envelope has none.
+ *
+ * <p>{@link #equals(Object)} and {@link #hashCode()} <b>ignore the receive time</b>: it says when
+ * this gateway received the message, not what the message is. A consumer that compares a message
+ * read back from a queue (whose envelope carries no time) with the one it forwarded finds them
+ * equal, and the same message received twice is one message to a deduplicating backend. Compare
+ * {@link #receivedAtMillis()} explicitly where it matters.
+ *
  * <p>An empty {@code deviceId} is accepted, deliberately: the field is the platform's and passes
  * through untouched, and nothing in the forwarder keys on it (per-device order and the Kafka key use
  * {@link #deviceKey()}, {@code ProductName/DeviceName}). Refusing it would drop messages that the
@@ -41,6 +59,9 @@ import java.util.Objects;
  * @param productName the product ({@code ProductName})
  * @param deviceName the device's name inside its product ({@code DeviceName})
  * @param payload the raw payload bytes (Base64 in {@code Payload} on the wire)
+ * @param receivedAtMillis when the gateway received the message, in epoch milliseconds; {@code 0}
+ *     when not set (the forwarder then stamps it); not part of the envelope, ignored by {@code
+ *     equals}
  */
 public record DeviceMessage(
     MessageType msgType,
@@ -50,7 +71,8 @@ public record DeviceMessage(
     String deviceId,
     String productName,
     String deviceName,
-    byte[] payload) {
+    byte[] payload,
+    long receivedAtMillis) {
 
   private static final byte[] EMPTY = new byte[0];
 
@@ -71,9 +93,11 @@ public record DeviceMessage(
     p.required("deviceName", deviceName);
     p.check(deviceName == null || !deviceName.isEmpty(), "deviceName is empty");
     p.required("payload", payload);
+    p.atLeast("receivedAtMillis", receivedAtMillis, 0);
     if (msgType == MessageType.PUBLISH) {
-      p.check(event == null || event.isEmpty(),
-          "event was \"" + event + "\" but must be empty for a Publish message");
+      if (event != null && !event.isEmpty()) { // the message text only when it is needed
+        p.add("event was \"" + event + "\" but must be empty for a Publish message");
+      }
       p.check(topic == null || !topic.isEmpty(),
           "topic is empty but a Publish message needs the topic it was published on");
     } else if (msgType == MessageType.STATUS) {
@@ -82,6 +106,25 @@ public record DeviceMessage(
     }
     p.throwIfAny();
     payload = payload.length == 0 ? EMPTY : payload.clone();
+  }
+
+  /**
+   * A message without a receive time ({@code receivedAtMillis} 0): the constructor of the eight
+   * envelope fields, as before the receive time existed.
+   *
+   * @param msgType the message type ({@code MsgType})
+   * @param event the status event ({@code Event}); empty for Publish
+   * @param topic the topic ({@code Topic}); may be empty for Status
+   * @param seq the platform's serial number ({@code Seq}), passed through untouched
+   * @param deviceId the device id ({@code DeviceId})
+   * @param productName the product ({@code ProductName})
+   * @param deviceName the device's name inside its product ({@code DeviceName})
+   * @param payload the raw payload bytes (copied)
+   * @throws IllegalArgumentException listing every field that is invalid
+   */
+  public DeviceMessage(MessageType msgType, String event, String topic, long seq, String deviceId,
+      String productName, String deviceName, byte[] payload) {
+    this(msgType, event, topic, seq, deviceId, productName, deviceName, payload, 0);
   }
 
   /**
@@ -130,7 +173,7 @@ public record DeviceMessage(
   }
 
   /**
-   * A builder pre-filled with this message's fields.
+   * A builder pre-filled with this message's fields, its receive time included.
    *
    * @return a new builder
    */
@@ -143,7 +186,33 @@ public record DeviceMessage(
         .deviceId(deviceId)
         .productName(productName)
         .deviceName(deviceName)
-        .payloadNoCopy(payload);
+        .payloadNoCopy(payload)
+        .receivedAtMillis(receivedAtMillis);
+  }
+
+  /**
+   * This message with another receive time; {@code this} if it has that time already.
+   *
+   * @param receivedAtMillis when the gateway received the message, epoch milliseconds, {@code >=
+   *     0} ({@code 0}: not set)
+   * @return the message with that receive time
+   * @throws IllegalArgumentException if {@code receivedAtMillis} is negative
+   */
+  public DeviceMessage withReceivedAtMillis(long receivedAtMillis) {
+    if (receivedAtMillis == this.receivedAtMillis) {
+      return this;
+    }
+    return new DeviceMessage(
+        msgType, event, topic, seq, deviceId, productName, deviceName, payload, receivedAtMillis);
+  }
+
+  /**
+   * When the gateway received the message, if known: see the class comment.
+   *
+   * @return {@link #receivedAtMillis()} as an instant, or empty when it is {@code 0} (not set)
+   */
+  public Optional<Instant> receivedAt() {
+    return receivedAtMillis == 0 ? Optional.empty() : Optional.of(Instant.ofEpochMilli(receivedAtMillis));
   }
 
   /**
@@ -220,7 +289,10 @@ public record DeviceMessage(
     return 31 * h + Arrays.hashCode(payload);
   }
 
-  /** Shows every field but the payload, of which only the length is shown. */
+  /**
+   * Shows every field but the payload, of which only the length is shown, and the receive time when
+   * it is set.
+   */
   @Override
   public String toString() {
     return "DeviceMessage[msgType=" + msgType.wireName()
@@ -231,6 +303,7 @@ public record DeviceMessage(
         + ", productName=" + productName
         + ", deviceName=" + deviceName
         + ", payloadLen=" + payload.length
+        + (receivedAtMillis == 0 ? "" : ", receivedAt=" + Instant.ofEpochMilli(receivedAtMillis))
         + "]";
   }
 
@@ -244,6 +317,7 @@ public record DeviceMessage(
     private String productName;
     private String deviceName;
     private byte[] payload = EMPTY;
+    private long receivedAtMillis;
 
     private Builder() {}
 
@@ -341,6 +415,30 @@ public record DeviceMessage(
     }
 
     /**
+     * Sets when the gateway received the message (from its MQTT layer, say). Default: not set, and
+     * the forwarder stamps it when the message is forwarded. See the class comment.
+     *
+     * @param receivedAt the receive time, not before the epoch; {@code null} for not set
+     * @return this builder
+     */
+    public Builder receivedAt(Instant receivedAt) {
+      this.receivedAtMillis = receivedAt == null ? 0 : receivedAt.toEpochMilli();
+      return this;
+    }
+
+    /**
+     * Sets when the gateway received the message, in epoch milliseconds. Default: {@code 0}, not
+     * set.
+     *
+     * @param receivedAtMillis epoch milliseconds, {@code >= 0}; {@code 0} for not set
+     * @return this builder
+     */
+    public Builder receivedAtMillis(long receivedAtMillis) {
+      this.receivedAtMillis = receivedAtMillis;
+      return this;
+    }
+
+    /**
      * Builds the message.
      *
      * @return the message
@@ -348,7 +446,7 @@ public record DeviceMessage(
      */
     public DeviceMessage build() {
       return new DeviceMessage(
-          msgType, event, topic, seq, deviceId, productName, deviceName, payload);
+          msgType, event, topic, seq, deviceId, productName, deviceName, payload, receivedAtMillis);
     }
   }
 }
