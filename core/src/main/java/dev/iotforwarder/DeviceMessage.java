@@ -1,6 +1,5 @@
 package dev.iotforwarder;
 
-import dev.iotforwarder.internal.shared.Problems;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.Arrays;
@@ -28,21 +27,17 @@ import java.util.Optional;
  *       StatusEvent}); its topic may be empty.
  * </ul>
  *
- * <p><b>Receive time.</b> {@link #receivedAtMillis()} is when the gateway received the message, in
- * epoch milliseconds, or {@code 0} when not set. It is not one of the envelope's nine fields (the
- * wire format has no time): it travels with the message inside the forwarder, is kept in the spool
- * across restarts, and {@code CkafkaSink} makes it the Kafka record's timestamp, so that a backend
- * orders by when the gateway received a message, not by when a retry or a spool replay sent it. A
- * host that knows the time (its MQTT layer's) sets it with {@link Builder#receivedAt(Instant)};
- * otherwise {@link Forwarder#forward} and {@link Forwarder#submit} stamp it from the forwarder's
- * clock, and the message the sinks, listeners and {@link ForwardResult#message()} see carries it.
- * A message decoded from an envelope has none.
+ * <p><b>Receive time.</b> {@link #receivedAtMillis()} is when the gateway received the message
+ * (epoch milliseconds; {@code 0}: not set). Not an envelope field: it travels with the message in
+ * the forwarder, the spool keeps it across restarts, and {@code CkafkaSink} makes it the record
+ * timestamp, so a backend orders by receipt, not by when a retry or replay sent it. A host sets it
+ * with {@link Builder#receivedAt(Instant)}; otherwise {@link Forwarder#forward} and {@link
+ * Forwarder#submit} stamp the forwarder's clock, and sinks, listeners and {@link
+ * ForwardResult#message()} see the stamped message. A message decoded from an envelope has none.
  *
- * <p>{@link #equals(Object)} and {@link #hashCode()} <b>ignore the receive time</b>: it says when
- * this gateway received the message, not what the message is. A consumer that compares a message
- * read back from a queue (whose envelope carries no time) with the one it forwarded finds them
- * equal, and the same message received twice is one message to a deduplicating backend. Compare
- * {@link #receivedAtMillis()} explicitly where it matters.
+ * <p>{@link #equals(Object)} and {@link #hashCode()} <b>ignore the receive time</b>: it is this
+ * gateway's fact about the message, not its content, so a message read back from a queue (no time
+ * in the envelope) equals the one forwarded. Compare {@link #receivedAtMillis()} where it matters.
  *
  * <p>An empty {@code deviceId} is accepted, deliberately: the field is the platform's and passes
  * through untouched, and nothing in the forwarder keys on it (per-device order and the Kafka key use
@@ -75,6 +70,11 @@ public record DeviceMessage(
     long receivedAtMillis) {
 
   private static final byte[] EMPTY = new byte[0];
+  /**
+   * The payload array of a message being copied by {@link #withReceivedAtMillis} on this thread:
+   * shared, not cloned, since neither message ever exposes or changes it. Null otherwise.
+   */
+  private static final ThreadLocal<byte[]> SHARED_PAYLOAD = new ThreadLocal<>();
 
   /**
    * Validates and copies.
@@ -82,30 +82,13 @@ public record DeviceMessage(
    * @throws IllegalArgumentException listing every field that is invalid
    */
   public DeviceMessage {
-    Problems p = Problems.of("DeviceMessage");
-    p.required("msgType", msgType);
-    p.required("event", event);
-    p.required("topic", topic);
-    p.atLeast("seq", seq, 0);
-    p.required("deviceId", deviceId);
-    p.required("productName", productName);
-    p.check(productName == null || !productName.isEmpty(), "productName is empty");
-    p.required("deviceName", deviceName);
-    p.check(deviceName == null || !deviceName.isEmpty(), "deviceName is empty");
-    p.required("payload", payload);
-    p.atLeast("receivedAtMillis", receivedAtMillis, 0);
-    if (msgType == MessageType.PUBLISH) {
-      if (event != null && !event.isEmpty()) { // the message text only when it is needed
-        p.add("event was \"" + event + "\" but must be empty for a Publish message");
-      }
-      p.check(topic == null || !topic.isEmpty(),
-          "topic is empty but a Publish message needs the topic it was published on");
-    } else if (msgType == MessageType.STATUS) {
-      p.check(event == null || !event.isEmpty(),
-          "event is empty but a Status message needs an event (e.g. \"Online\")");
+    if (!MessageRules.valid(msgType, event, topic, seq, deviceId, productName, deviceName,
+        payload, receivedAtMillis)) {
+      MessageRules.throwProblems(msgType, event, topic, seq, deviceId, productName, deviceName,
+          payload, receivedAtMillis);
     }
-    p.throwIfAny();
-    payload = payload.length == 0 ? EMPTY : payload.clone();
+    payload = payload.length == 0 ? EMPTY
+        : payload == SHARED_PAYLOAD.get() ? payload : payload.clone();
   }
 
   /**
@@ -202,8 +185,13 @@ public record DeviceMessage(
     if (receivedAtMillis == this.receivedAtMillis) {
       return this;
     }
-    return new DeviceMessage(
-        msgType, event, topic, seq, deviceId, productName, deviceName, payload, receivedAtMillis);
+    SHARED_PAYLOAD.set(payload); // the copy shares the payload array: no clone per stamp
+    try {
+      return new DeviceMessage(
+          msgType, event, topic, seq, deviceId, productName, deviceName, payload, receivedAtMillis);
+    } finally {
+      SHARED_PAYLOAD.set(null);
+    }
   }
 
   /**
