@@ -64,7 +64,7 @@ import org.slf4j.LoggerFactory;
  *       replaces every record's timestamp with the broker's clock when it appends the record, so a
  *       replayed record again carries the time it was sent. A broker refuses a record whose time
  *       is further ahead of its clock than {@code message.timestamp.after.max.ms} (one hour by
- *       default since Kafka 4.0) or further behind than {@code message.timestamp.before.max.ms}
+ *       default in Kafka 4.4) or further behind than {@code message.timestamp.before.max.ms}
  *       (unlimited by default) with {@code InvalidTimestampException}, a permanent failure here
  *       (dead-lettered): keep the gateway's clock in sync. Retention ({@code retention.ms}) counts
  *       from record timestamps too, so a backlog replayed after more than the topic's retention may
