@@ -1,9 +1,10 @@
 package dev.iotforwarder;
 
-import dev.iotforwarder.internal.shared.Problems;
 import java.nio.ByteBuffer;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * One device message: the nine fields of the wire envelope, with the payload held as raw bytes.
@@ -26,6 +27,18 @@ import java.util.Objects;
  *       StatusEvent}); its topic may be empty.
  * </ul>
  *
+ * <p><b>Receive time.</b> {@link #receivedAtMillis()} is when the gateway received the message
+ * (epoch milliseconds; {@code 0}: not set). Not an envelope field: it travels with the message in
+ * the forwarder, the spool keeps it across restarts, and {@code CkafkaSink} makes it the record
+ * timestamp, so a backend orders by receipt, not by when a retry or replay sent it. A host sets it
+ * with {@link Builder#receivedAt(Instant)}; otherwise {@link Forwarder#forward} and {@link
+ * Forwarder#submit} stamp the forwarder's clock, and sinks, listeners and {@link
+ * ForwardResult#message()} see the stamped message. A message decoded from an envelope has none.
+ *
+ * <p>{@link #equals(Object)} and {@link #hashCode()} <b>ignore the receive time</b>: it is this
+ * gateway's fact about the message, not its content, so a message read back from a queue (no time
+ * in the envelope) equals the one forwarded. Compare {@link #receivedAtMillis()} where it matters.
+ *
  * <p>An empty {@code deviceId} is accepted, deliberately: the field is the platform's and passes
  * through untouched, and nothing in the forwarder keys on it (per-device order and the Kafka key use
  * {@link #deviceKey()}, {@code ProductName/DeviceName}). Refusing it would drop messages that the
@@ -41,6 +54,9 @@ import java.util.Objects;
  * @param productName the product ({@code ProductName})
  * @param deviceName the device's name inside its product ({@code DeviceName})
  * @param payload the raw payload bytes (Base64 in {@code Payload} on the wire)
+ * @param receivedAtMillis when the gateway received the message, in epoch milliseconds; {@code 0}
+ *     when not set (the forwarder then stamps it); not part of the envelope, ignored by {@code
+ *     equals}
  */
 public record DeviceMessage(
     MessageType msgType,
@@ -50,9 +66,15 @@ public record DeviceMessage(
     String deviceId,
     String productName,
     String deviceName,
-    byte[] payload) {
+    byte[] payload,
+    long receivedAtMillis) {
 
   private static final byte[] EMPTY = new byte[0];
+  /**
+   * The payload array of a message being copied by {@link #withReceivedAtMillis} on this thread:
+   * shared, not cloned, since neither message ever exposes or changes it. Null otherwise.
+   */
+  private static final ThreadLocal<byte[]> SHARED_PAYLOAD = new ThreadLocal<>();
 
   /**
    * Validates and copies.
@@ -60,28 +82,32 @@ public record DeviceMessage(
    * @throws IllegalArgumentException listing every field that is invalid
    */
   public DeviceMessage {
-    Problems p = Problems.of("DeviceMessage");
-    p.required("msgType", msgType);
-    p.required("event", event);
-    p.required("topic", topic);
-    p.atLeast("seq", seq, 0);
-    p.required("deviceId", deviceId);
-    p.required("productName", productName);
-    p.check(productName == null || !productName.isEmpty(), "productName is empty");
-    p.required("deviceName", deviceName);
-    p.check(deviceName == null || !deviceName.isEmpty(), "deviceName is empty");
-    p.required("payload", payload);
-    if (msgType == MessageType.PUBLISH) {
-      p.check(event == null || event.isEmpty(),
-          "event was \"" + event + "\" but must be empty for a Publish message");
-      p.check(topic == null || !topic.isEmpty(),
-          "topic is empty but a Publish message needs the topic it was published on");
-    } else if (msgType == MessageType.STATUS) {
-      p.check(event == null || !event.isEmpty(),
-          "event is empty but a Status message needs an event (e.g. \"Online\")");
+    if (!MessageRules.valid(msgType, event, topic, seq, deviceId, productName, deviceName,
+        payload, receivedAtMillis)) {
+      MessageRules.throwProblems(msgType, event, topic, seq, deviceId, productName, deviceName,
+          payload, receivedAtMillis);
     }
-    p.throwIfAny();
-    payload = payload.length == 0 ? EMPTY : payload.clone();
+    payload = payload.length == 0 ? EMPTY
+        : payload == SHARED_PAYLOAD.get() ? payload : payload.clone();
+  }
+
+  /**
+   * A message without a receive time ({@code receivedAtMillis} 0): the constructor of the eight
+   * envelope fields, as before the receive time existed.
+   *
+   * @param msgType the message type ({@code MsgType})
+   * @param event the status event ({@code Event}); empty for Publish
+   * @param topic the topic ({@code Topic}); may be empty for Status
+   * @param seq the platform's serial number ({@code Seq}), passed through untouched
+   * @param deviceId the device id ({@code DeviceId})
+   * @param productName the product ({@code ProductName})
+   * @param deviceName the device's name inside its product ({@code DeviceName})
+   * @param payload the raw payload bytes (copied)
+   * @throws IllegalArgumentException listing every field that is invalid
+   */
+  public DeviceMessage(MessageType msgType, String event, String topic, long seq, String deviceId,
+      String productName, String deviceName, byte[] payload) {
+    this(msgType, event, topic, seq, deviceId, productName, deviceName, payload, 0);
   }
 
   /**
@@ -130,7 +156,7 @@ public record DeviceMessage(
   }
 
   /**
-   * A builder pre-filled with this message's fields.
+   * A builder pre-filled with this message's fields, its receive time included.
    *
    * @return a new builder
    */
@@ -143,7 +169,38 @@ public record DeviceMessage(
         .deviceId(deviceId)
         .productName(productName)
         .deviceName(deviceName)
-        .payloadNoCopy(payload);
+        .payloadNoCopy(payload)
+        .receivedAtMillis(receivedAtMillis);
+  }
+
+  /**
+   * This message with another receive time; {@code this} if it has that time already.
+   *
+   * @param receivedAtMillis when the gateway received the message, epoch milliseconds, {@code >=
+   *     0} ({@code 0}: not set)
+   * @return the message with that receive time
+   * @throws IllegalArgumentException if {@code receivedAtMillis} is negative
+   */
+  public DeviceMessage withReceivedAtMillis(long receivedAtMillis) {
+    if (receivedAtMillis == this.receivedAtMillis) {
+      return this;
+    }
+    SHARED_PAYLOAD.set(payload); // the copy shares the payload array: no clone per stamp
+    try {
+      return new DeviceMessage(
+          msgType, event, topic, seq, deviceId, productName, deviceName, payload, receivedAtMillis);
+    } finally {
+      SHARED_PAYLOAD.set(null);
+    }
+  }
+
+  /**
+   * When the gateway received the message, if known: see the class comment.
+   *
+   * @return {@link #receivedAtMillis()} as an instant, or empty when it is {@code 0} (not set)
+   */
+  public Optional<Instant> receivedAt() {
+    return receivedAtMillis == 0 ? Optional.empty() : Optional.of(Instant.ofEpochMilli(receivedAtMillis));
   }
 
   /**
@@ -220,7 +277,10 @@ public record DeviceMessage(
     return 31 * h + Arrays.hashCode(payload);
   }
 
-  /** Shows every field but the payload, of which only the length is shown. */
+  /**
+   * Shows every field but the payload, of which only the length is shown, and the receive time when
+   * it is set.
+   */
   @Override
   public String toString() {
     return "DeviceMessage[msgType=" + msgType.wireName()
@@ -231,6 +291,7 @@ public record DeviceMessage(
         + ", productName=" + productName
         + ", deviceName=" + deviceName
         + ", payloadLen=" + payload.length
+        + (receivedAtMillis == 0 ? "" : ", receivedAt=" + Instant.ofEpochMilli(receivedAtMillis))
         + "]";
   }
 
@@ -244,6 +305,7 @@ public record DeviceMessage(
     private String productName;
     private String deviceName;
     private byte[] payload = EMPTY;
+    private long receivedAtMillis;
 
     private Builder() {}
 
@@ -341,6 +403,30 @@ public record DeviceMessage(
     }
 
     /**
+     * Sets when the gateway received the message (from its MQTT layer, say). Default: not set, and
+     * the forwarder stamps it when the message is forwarded. See the class comment.
+     *
+     * @param receivedAt the receive time, not before the epoch; {@code null} for not set
+     * @return this builder
+     */
+    public Builder receivedAt(Instant receivedAt) {
+      this.receivedAtMillis = receivedAt == null ? 0 : receivedAt.toEpochMilli();
+      return this;
+    }
+
+    /**
+     * Sets when the gateway received the message, in epoch milliseconds. Default: {@code 0}, not
+     * set.
+     *
+     * @param receivedAtMillis epoch milliseconds, {@code >= 0}; {@code 0} for not set
+     * @return this builder
+     */
+    public Builder receivedAtMillis(long receivedAtMillis) {
+      this.receivedAtMillis = receivedAtMillis;
+      return this;
+    }
+
+    /**
      * Builds the message.
      *
      * @return the message
@@ -348,7 +434,7 @@ public record DeviceMessage(
      */
     public DeviceMessage build() {
       return new DeviceMessage(
-          msgType, event, topic, seq, deviceId, productName, deviceName, payload);
+          msgType, event, topic, seq, deviceId, productName, deviceName, payload, receivedAtMillis);
     }
   }
 }

@@ -187,7 +187,9 @@ public final class ForwarderBuilder {
   }
 
   /**
-   * The clock for the retry time budget and dead-letter timestamps. Default: the system UTC clock.
+   * The clock for the retry time budget, dead-letter timestamps, the receive time {@code forward()}
+   * stamps on a message that has none ({@link DeviceMessage#receivedAtMillis()}), and the spool's
+   * oldest pending age. Default: the system UTC clock.
    *
    * @param clock the clock
    * @return this builder

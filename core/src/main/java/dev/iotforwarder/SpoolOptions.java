@@ -148,8 +148,8 @@ public final class SpoolOptions {
 
   /**
    * @return how long a spooled message is retried through retriable failures before it is
-   *     dead-lettered, counted from when this process accepted it (or recovered it from disk at
-   *     start); empty (the default) for no limit
+   *     dead-lettered, counted from its {@link DeviceMessage#receivedAtMillis() receive time}, which
+   *     the spool keeps across restarts; empty (the default) for no limit
    */
   public Optional<Duration> maxAge() {
     return Optional.ofNullable(maxAge);
@@ -260,7 +260,9 @@ public final class SpoolOptions {
 
     /**
      * Dead-letters a spooled message that still fails (retriably) once it is older than {@code
-     * maxAge}, counted from when this process accepted it or recovered it from disk at start. By
+     * maxAge}, counted from its {@link DeviceMessage#receivedAtMillis() receive time}: the host's if
+     * it set one, else when {@code forward()} was called. The spool keeps that time, so the age
+     * goes on across restarts (a message an earlier run accepted an hour ago is an hour old). By
      * default there is no limit: a spooled message waits out any outage, bounded only by the disk.
      *
      * @param maxAge positive, or null for no limit (the default)

@@ -312,4 +312,75 @@ class DeviceMessageTest {
       assertThat(m.payload()).containsExactly(PAYLOAD);
     }
   }
+  @Nested
+  @DisplayName("receive time")
+  class ReceiveTime {
+    private static final long T = 1_765_000_000_123L;
+
+    @Test
+    void isUnsetByDefaultAndInTheFactories() {
+      assertThat(validPublish().build().receivedAtMillis()).isZero();
+      assertThat(validPublish().build().receivedAt()).isEmpty();
+      assertThat(DeviceMessage.status("p", "d", "1", "Online", 1).receivedAtMillis()).isZero();
+      assertThat(new DeviceMessage(MessageType.PUBLISH, "", "t", 1, "1", "p", "d", PAYLOAD)
+          .receivedAtMillis()).isZero();
+    }
+
+    @Test
+    void theBuilderSetsItAsAnInstantOrInMillisAndToBuilderKeepsIt() {
+      DeviceMessage m = validPublish().receivedAt(java.time.Instant.ofEpochMilli(T)).build();
+      assertThat(m.receivedAtMillis()).isEqualTo(T);
+      assertThat(m.receivedAt()).contains(java.time.Instant.ofEpochMilli(T));
+      assertThat(validPublish().receivedAtMillis(T).build().receivedAtMillis()).isEqualTo(T);
+      assertThat(m.toBuilder().build().receivedAtMillis()).isEqualTo(T);
+      assertThat(validPublish().receivedAtMillis(T).receivedAt(null).build().receivedAtMillis())
+          .isZero();
+    }
+
+    @Test
+    void aNegativeTimeIsRejectedWithTheFieldNamed() {
+      assertThatIllegalArgumentException()
+          .isThrownBy(() -> validPublish().receivedAtMillis(-1).build())
+          .withMessage("Invalid DeviceMessage: receivedAtMillis was -1 but must be >= 0");
+      assertThatIllegalArgumentException()
+          .isThrownBy(() -> validPublish().build().withReceivedAtMillis(-5))
+          .withMessageContaining("receivedAtMillis was -5");
+    }
+
+    @Test
+    void withReceivedAtMillisCopiesEverythingElseAndReturnsThisWhenUnchanged() {
+      DeviceMessage m = validPublish().build();
+      DeviceMessage stamped = m.withReceivedAtMillis(T);
+      assertThat(stamped.receivedAtMillis()).isEqualTo(T);
+      assertThat(stamped.payload()).containsExactly(PAYLOAD);
+      assertThat(stamped.toBuilder().receivedAtMillis(0).build()).isEqualTo(m);
+      assertThat(stamped.withReceivedAtMillis(T)).isSameAs(stamped);
+    }
+
+    @Test
+    void equalsAndHashCodeIgnoreIt() {
+      DeviceMessage sent = validPublish().receivedAtMillis(T).build();
+      DeviceMessage readBack = validPublish().build(); // an envelope carries no time
+      DeviceMessage later = validPublish().receivedAtMillis(T + 60_000).build();
+      assertThat(sent).isEqualTo(readBack).isEqualTo(later).hasSameHashCodeAs(readBack);
+      assertThat(sent.receivedAtMillis()).isNotEqualTo(later.receivedAtMillis());
+    }
+
+    @Test
+    void toStringShowsItOnlyWhenSet() {
+      assertThat(validPublish().receivedAtMillis(T).build().toString())
+          .endsWith(", payloadLen=4, receivedAt=2025-12-06T05:46:40.123Z]");
+      assertThat(validPublish().build().toString()).endsWith(", payloadLen=4]");
+    }
+
+    @Test
+    void theEnvelopeCarriesNoTime() {
+      DeviceMessage m = validPublish().receivedAtMillis(T).build();
+      DeviceMessage decoded = EnvelopeCodec.standard().decode(EnvelopeCodec.standard().encode(m));
+      assertThat(decoded).isEqualTo(m);
+      assertThat(decoded.receivedAtMillis()).isZero();
+      assertThat(new String(EnvelopeCodec.standard().encode(m), UTF_8))
+          .isEqualTo(new String(EnvelopeCodec.standard().encode(validPublish().build()), UTF_8));
+    }
+  }
 }

@@ -29,6 +29,12 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class PipelineProbe {
   private static final String METRICS = System.getProperty("probe.metrics", "off");
+  /**
+   * With {@code -Dprobe.stamped=true} every message already carries a receive time, as when the host
+   * sets it: {@code forward()} then makes no stamped copy. Against the default (no receive time, so
+   * each message is copied with the forwarder's clock) it measures the stamp's cost.
+   */
+  private static final boolean STAMPED = Boolean.getBoolean("probe.stamped");
   private static final MeterRegistry REGISTRY = new SimpleMeterRegistry();
 
   private PipelineProbe() {}
@@ -37,7 +43,13 @@ public final class PipelineProbe {
     int n = args.length > 0 ? Integer.parseInt(args[0]) : 2_000_000;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
     DeviceMessage[] pool = Workload.typicalPool(4_096);
+    if (STAMPED) {
+      for (int i = 0; i < pool.length; i++) {
+        pool[i] = pool[i].withReceivedAtMillis(System.currentTimeMillis());
+      }
+    }
     System.out.println("pipeline probe: " + Machine.oneLine(Machine.describe()));
+    System.out.println("receive time set by the host (-Dprobe.stamped): " + STAMPED);
     LaneOptions lane = LaneOptions.builder().maxInFlight(100_000).build();
     // Long-lived forwarders, so that their threads (and what they allocated) outlive each round.
     System.out.println("metrics (-Dprobe.metrics=off|binder|timer): " + METRICS);

@@ -13,6 +13,9 @@ import picocli.CommandLine.Command;
     description = {
         "Shows a spool directory: its lock, checkpoint, segments, the messages pending (at most),"
             + " per sink, the oldest pending message's age, bytes on disk, and damage skipped.",
+        "The oldest pending message is the first in the spool not done at the last checkpoint;"
+            + " its age counts from when the gateway received it (the receive time the spool"
+            + " keeps), as the forwarder's own oldest-pending figure does.",
         "Read-only: it takes no lock and changes no file, so it works while a forwarder holds the"
             + " directory (the figures are then a snapshot).",
         "Pending is an upper bound: the spool persists only a checkpoint (every record below it is"
@@ -42,12 +45,17 @@ final class SpoolStatusCommand extends SpoolDirCommand {
     for (Map.Entry<String, Long> e : r.pendingBySink().entrySet()) {
       out.printf("  sink %s: at most %d%n", e.getKey(), e.getValue());
     }
-    if (r.oldestPendingMillis() >= 0) {
-      Instant t = Instant.ofEpochMilli(r.oldestPendingMillis());
-      out.printf("oldest pending:   written %s, %s ago%n", t,
-          age(Duration.between(t, Instant.now())));
-    } else {
+    if (r.oldestPendingSeq() < 0) {
       out.printf("oldest pending:   none%n");
+    } else if (r.oldestPendingMillis() <= 0) {
+      out.printf("oldest pending:   sequence number %d; its record holds no receive time%n",
+          r.oldestPendingSeq());
+    } else {
+      Instant t = Instant.ofEpochMilli(r.oldestPendingMillis());
+      out.printf("oldest pending:   received %s, %s ago (sequence number %d, the first record at"
+          + " or above the checkpoint%s)%n", t, age(Duration.between(t, Instant.now())),
+          r.oldestPendingSeq(), r.checkpointProblem() == null ? ""
+              : "; the checkpoint is damaged, so it may be delivered already: an upper bound");
     }
     out.printf("bytes:            %d%n", r.bytes());
     out.printf("corrupt skipped:  %d%n", r.damaged().size());

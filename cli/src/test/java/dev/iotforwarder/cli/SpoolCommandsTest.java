@@ -35,10 +35,31 @@ class SpoolCommandsTest {
         .contains("segments:         1")
         .contains("pending:          at most 10 messages (an upper bound")
         .contains("sink kafka: at most 10")
-        .containsPattern("oldest pending:   written \\S+, \\d+ s ago")
+        .containsPattern("oldest pending:   received \\S+, \\d+ s ago \\(sequence number 0,")
         .contains("corrupt skipped:  0")
         .contains("torn tails:       0");
     assertThat(run.out()).contains("bytes:            " + segmentBytes(dir));
+  }
+
+  @Test
+  void statusAgesTheFirstPendingMessageFromItsReceiveTime() throws Exception {
+    Path dir = tmp.resolve("spool");
+    java.time.Instant received = java.time.Instant.now().minus(java.time.Duration.ofHours(2))
+        .truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+    List<DeviceMessage> messages = new java.util.ArrayList<>();
+    for (DeviceMessage m : Spools.messages(5)) {
+      // the gateway received them two hours ago (its MQTT layer says so), one a second apart
+      messages.add(m.withReceivedAtMillis(received.toEpochMilli() + 1000 * m.seq()));
+    }
+    Spools.closedSpool(dir, messages);
+
+    Cli.Run run = Cli.run("spool", "status", dir.toString());
+
+    assertThat(run.exit()).as(run.toString()).isZero();
+    assertThat(run.out()).containsPattern(java.util.regex.Pattern.quote(
+        "oldest pending:   received " + received + ", 2 h ") + "\\d+ min ago"
+        + java.util.regex.Pattern.quote(
+            " (sequence number 0, the first record at or above the checkpoint)"));
   }
 
   @Test

@@ -169,8 +169,7 @@ final class Completer implements Runnable {
         failed ? lane.context.clock.millis() - e.delivery.startMillis : 0,
         lane.options.retryPolicy(), lane.pipelineRetries, lane.closing, e.backup != null,
         e.delivery.spool != null && e.backup == null,
-        failed ? TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - e.delivery.startNanos) : 0,
-        lane.context.spoolMaxAgeMillis, lane.health.probing());
+        failed ? spooledAgeMillis(e) : 0, lane.context.spoolMaxAgeMillis, lane.health.probing());
     if (v == Verdict.STALE) {
       return v; // a late answer to a send that already timed out, or after close
     }
@@ -190,6 +189,16 @@ final class Completer implements Runnable {
     }
     lane.notFull.signal();
     return v;
+  }
+
+  /**
+   * A spooled message's age for {@code SpoolOptions.maxAge}: since its receive time, which the spool
+   * keeps across restarts; since {@code forward()} for a message without one.
+   */
+  private long spooledAgeMillis(Entry e) {
+    long received = e.message.receivedAtMillis();
+    return received != 0 ? lane.context.clock.millis() - received
+        : TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - e.delivery.startNanos);
   }
 
   /** Outside the lane's lock: completes, schedules the retry, fails over or dead-letters. */

@@ -167,7 +167,8 @@ public final class Pipeline implements Forwarder {
    * The path of one message from {@code forward} (or {@code submit}) to its lanes, in five steps:
    *
    * <ol>
-   *   <li>{@link #admit}: refuse null and a closed forwarder; count it forwarded.
+   *   <li>{@link #admit}: refuse null and a closed forwarder; count it forwarded; {@link #stamped}:
+   *       the receive time, if the host left it unset.
    *   <li>The global filter: a message it rejects is FILTERED, at once.
    *   <li>{@link Routes#choose}: every route's filter picks the lanes (a route whose sink is
    *       unhealthy takes its failover sink instead); a filter that throws fails that sink's part.
@@ -186,13 +187,15 @@ public final class Pipeline implements Forwarder {
    *     Endings#untrackedRouteErrors}) instead of failing it
    */
   private CompletableFuture<ForwardResult> route(
-      DeviceMessage message, CompletableFuture<Void> accepted, boolean tracked) {
-    // 1. admit
-    CompletableFuture<ForwardResult> refused = admit(message);
+      DeviceMessage received, CompletableFuture<Void> accepted, boolean tracked) {
+    // 1. admit, and stamp the receive time if the host left it unset
+    CompletableFuture<ForwardResult> refused = admit(received);
     if (refused != null) {
       return refused;
     }
     long startNanos = System.nanoTime();
+    long nowMillis = context.clock.millis();
+    DeviceMessage message = stamped(received, nowMillis);
     // 2. the global filter
     boolean pass;
     try {
@@ -214,22 +217,23 @@ public final class Pipeline implements Forwarder {
     }
     // 4. the lanes not taken count it
     routes.countNotTaken(t);
-    if (!tracked && t.errors != null && t.count > 0) {
-      Endings.untrackedRouteErrors(context, message, t.errors);
-      t.errors = null;
+    List<ForwardingException> routeErrors = t.errors; // a Targets may be shared: never changed
+    if (!tracked && routeErrors != null && t.count > 0) {
+      Endings.untrackedRouteErrors(context, message, routeErrors);
+      routeErrors = null;
     }
     // 5. hand-off: to the spool, which feeds the lanes...
     if (spooler != null) {
       return spooler.intake(
-          message, t.lanes, t.backups, t.count, t.errors, startNanos, accepted, tracked);
+          message, t.lanes, t.backups, t.count, routeErrors, startNanos, accepted, tracked);
     }
     // ... or, without a spool, straight to the lanes: one Delivery completes the caller's future
     // once every target lane (and every route filter that threw) has reported; each target lane
     // holds its own Entry.
-    Delivery delivery = new Delivery(
-        message, t.count + t.failures(), startNanos, context.clock.millis());
-    if (t.errors != null) {
-      t.errors.forEach(delivery::failed);
+    int failures = routeErrors == null ? 0 : routeErrors.size();
+    Delivery delivery = new Delivery(message, t.count + failures, startNanos, nowMillis);
+    if (routeErrors != null) {
+      routeErrors.forEach(delivery::failed);
     }
     long bytes = estimateBytes(message);
     for (int j = 0; j < t.count; j++) {
@@ -239,6 +243,15 @@ public final class Pipeline implements Forwarder {
       delivery.acceptedAtIntake(accepted);
     }
     return delivery.future;
+  }
+
+  /**
+   * Step 1: the message with its receive time ({@link DeviceMessage#receivedAtMillis()}): the
+   * host's, or else now by the forwarder's clock, so that the filters, the spool, the sinks, the
+   * listeners and the result all see the same time. A clock before the epoch stamps nothing.
+   */
+  static DeviceMessage stamped(DeviceMessage m, long nowMillis) {
+    return m.receivedAtMillis() != 0 || nowMillis <= 0 ? m : m.withReceivedAtMillis(nowMillis);
   }
 
   /** Step 1: a failed future if the forwarder takes no message now, else null (and it counts). */

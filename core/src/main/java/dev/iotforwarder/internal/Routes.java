@@ -60,10 +60,6 @@ final class Routes {
     /** By lane index: whether that lane's route filter threw. */
     boolean[] errored;
 
-    int failures() {
-      return errors == null ? 0 : errors.size();
-    }
-
     /** Adds a target lane unless it is one already (two routes to one sink deliver once). */
     Targets add(Lane lane, Lane backup, int capacity) {
       if (lanes == null) {

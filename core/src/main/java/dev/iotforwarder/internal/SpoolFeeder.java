@@ -301,8 +301,9 @@ final class SpoolFeeder implements Runnable {
       }
     }
     long now = s.context.clock.millis();
+    long received = rec.message().receivedAtMillis(); // 0: not known, count from now
     long startNanos = System.nanoTime()
-        - TimeUnit.MILLISECONDS.toNanos(Math.max(0, now - rec.appendedMillis()));
+        - TimeUnit.MILLISECONDS.toNanos(received == 0 ? 0 : Math.max(0, now - received));
     @SuppressWarnings("unchecked")
     CompletableFuture<ForwardResult> future = o == null
         ? new CompletableFuture<>() : (CompletableFuture<ForwardResult>) o;

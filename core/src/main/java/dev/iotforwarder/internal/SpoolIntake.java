@@ -72,7 +72,7 @@ final class SpoolIntake {
     }
     RecordCodec.Encoded rec;
     try {
-      rec = RecordCodec.encode(m, sinks, backupNames, s.context.clock.millis());
+      rec = RecordCodec.encode(m, sinks, backupNames); // m carries its receive time (Pipeline)
     } catch (IllegalArgumentException e) {
       return refuse(d, count, accepted, new ForwardingException("the spool cannot hold the "
           + Pipeline.describe(m) + ": " + e.getMessage(), e), false, m, sinks);

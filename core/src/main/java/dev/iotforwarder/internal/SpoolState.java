@@ -102,8 +102,10 @@ final class SpoolState {
   SpoolStats stats() {
     lock.lock();
     try {
+      long oldest = log.oldestPendingReceivedMillis();
+      long age = oldest <= 0 || context == null ? 0 : Math.max(0, context.clock.millis() - oldest);
       return new SpoolStats(true, recovered, spooled, completed, dropped, pending, replayed,
-          rejected, corruptSkipped, tornTails, log.diskBytes(), log.segments().size());
+          rejected, corruptSkipped, tornTails, log.diskBytes(), log.segments().size(), age);
     } finally {
       lock.unlock();
     }

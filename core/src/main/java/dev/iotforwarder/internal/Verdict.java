@@ -47,7 +47,7 @@ enum Verdict {
    * message with a failover sink keeps the bounded policy, which decides when it fails over.
    *
    * @param spooled whether the message is in the spool and its route has no failover sink
-   * @param ageMillis since the forwarder accepted (or, after a restart, recovered) the message
+   * @param ageMillis since the message's receive time (kept by the spool across restarts)
    * @param maxAgeMillis the spool's maximum age; {@link Long#MAX_VALUE} when the host set none
    * @param sinkProbing whether the sink is probing ({@link SinkHealth}): a message with a failover
    *     sink then fails over at once instead of retrying

@@ -11,12 +11,14 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.binder.BaseUnits;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.function.ToLongFunction;
 
@@ -185,6 +187,13 @@ public final class ForwarderMetrics implements MeterBinder, AutoCloseable {
         s -> s.spool().diskBytes());
     gauge(r, out, p + "segments", tags, "spool segment files", BaseUnits.FILES,
         s -> s.spool().segments());
+    StatsSnapshot snap = snapshot;
+    // A time gauge: the registry's base time unit (seconds for Prometheus, _seconds suffix).
+    out.add(TimeGauge.builder(p + "oldest.pending.age", forwarder, TimeUnit.MILLISECONDS,
+            f -> snap.get().spool().oldestPendingAgeMillis())
+        .tags(tags)
+        .description("how long ago the oldest message still in the spool was received")
+        .register(r));
   }
 
   private void sinkCounter(MeterRegistry r, List<Meter> out, String meter, Tags t,

@@ -163,4 +163,32 @@ class ForwarderMetricsTest {
   private static long gauge(SimpleMeterRegistry r, String name, String sink) {
     return (long) r.get(name).tags("sink", sink).gauge().value();
   }
+  @Test
+  void theOldestPendingAgeGaugeReadsTheSpoolsFigureInSeconds(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path spool) throws Exception {
+    FlakySink sink = FlakySink.builder("kafka").build();
+    sink.pause();
+    long now = 1_765_000_000_000L;
+    java.time.Clock clock = java.time.Clock.fixed(java.time.Instant.ofEpochMilli(now),
+        java.time.ZoneOffset.UTC);
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    try (Forwarder f = Forwarder.builder().route(sink).clock(clock).spool(spool).build();
+        ForwarderMetrics metrics = ForwarderMetrics.builder(f).name("gw")
+            .snapshotTtl(Duration.ofNanos(1)).build()) {
+      metrics.bindTo(registry);
+      io.micrometer.core.instrument.TimeGauge age =
+          registry.get("iot.forwarder.spool.oldest.pending.age").timeGauge();
+      assertThat(age.value(java.util.concurrent.TimeUnit.SECONDS)).isZero();
+      for (int i = 0; i < 3; i++) { // received 90.5 s before the forwarder's (stopped) clock
+        f.submit(message(i).withReceivedAtMillis(now - 90_500 + i)).accepted()
+            .get(10, java.util.concurrent.TimeUnit.SECONDS);
+      }
+      assertThat(f.stats().spool().oldestPendingAgeMillis()).isEqualTo(90_500);
+      assertThat(age.value(java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(90.5);
+      assertThat(age.getId().getTags()).containsExactly(Tag.of("forwarder", "gw"));
+      sink.resume();
+      assertThat(f.flush(Duration.ofSeconds(30))).isTrue();
+      assertThat(age.value(java.util.concurrent.TimeUnit.SECONDS)).isZero();
+    }
+  }
 }

@@ -51,6 +51,7 @@ class PrometheusScrapeTest {
       assertSample(text, "iot_forwarder_spool_pending_messages", "gauge", gw);
       assertSample(text, "iot_forwarder_spool_disk_bytes", "gauge", gw);
       assertSample(text, "iot_forwarder_spool_segments_files", "gauge", gw);
+      assertSample(text, "iot_forwarder_spool_oldest_pending_age_seconds", "gauge", gw);
 
       assertThat(text).contains("# TYPE iot_forwarder_delivery_seconds histogram");
       assertThat(text).containsPattern(

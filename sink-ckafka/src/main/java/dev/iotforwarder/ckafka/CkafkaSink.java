@@ -54,6 +54,21 @@ import org.slf4j.LoggerFactory;
  *   <li>Headers: none unless {@link CkafkaSinkBuilder#headers(boolean)} is on; then {@code MsgType},
  *       {@code Event}, {@code Topic}, {@code Seq}, {@code DeviceId}, {@code ProductName} and {@code
  *       DeviceName}, each as a UTF-8 string, so consumers can filter without parsing the value.
+ *   <li>Timestamp: the message's receive time, {@link DeviceMessage#receivedAtMillis()} (the
+ *       forwarder stamps it in {@code forward()} when the host did not set it, and the spool keeps
+ *       it), so a record sent by a retry or a spool replay still carries the time the gateway
+ *       received the message, and a backend (Kafka Streams' record time, {@code NewerRule} in
+ *       {@code iot-forwarder-streams}) orders by it. Only a message without one (sent through this
+ *       sink directly) gets the producer's clock. This holds for topics with {@code
+ *       message.timestamp.type=CreateTime}, Kafka's default; a topic with {@code LogAppendTime}
+ *       replaces every record's timestamp with the broker's clock when it appends the record, so a
+ *       replayed record again carries the time it was sent. A broker refuses a record whose time
+ *       is further ahead of its clock than {@code message.timestamp.after.max.ms} (one hour by
+ *       default in Kafka 4.4) or further behind than {@code message.timestamp.before.max.ms}
+ *       (unlimited by default) with {@code InvalidTimestampException}, a permanent failure here
+ *       (dead-lettered): keep the gateway's clock in sync. Retention ({@code retention.ms}) counts
+ *       from record timestamps too, so a backlog replayed after more than the topic's retention may
+ *       be deleted soon after it is written.
  * </ul>
  *
  * <h2>Producer defaults</h2>

@@ -138,4 +138,25 @@ class CkafkaSinkTest {
       assertThat(unordered.preservesOrder()).isFalse();
     }
   }
+  @Test
+  @DisplayName("the record timestamp is the message's receive time (CreateTime); the producer's clock only without one")
+  void recordTimestampIsTheReceiveTime(LocalKafka kafka) throws Exception {
+    String topic = kafka.createUniqueTopic("timestamps", 1);
+    long received = System.currentTimeMillis() - 3_600_000L; // an hour ago: an old spooled message
+    DeviceMessage old = Messages.telemetry(1, 1).withReceivedAtMillis(received);
+    DeviceMessage unset = Messages.telemetry(1, 2);
+    long before = System.currentTimeMillis();
+    try (CkafkaSink sink = sink(kafka).topic(topic).build()) {
+      sink.send(old).get(30, TimeUnit.SECONDS);
+      sink.send(unset).get(30, TimeUnit.SECONDS);
+    }
+    long after = System.currentTimeMillis();
+    try (TopicReader r = new TopicReader(kafka.bootstrapServers(), topic)) {
+      List<ConsumerRecord<byte[], byte[]>> records = r.readToEnd();
+      assertThat(records.get(0).timestamp()).isEqualTo(received);
+      assertThat(records.get(0).timestampType())
+          .isEqualTo(org.apache.kafka.common.record.TimestampType.CREATE_TIME);
+      assertThat(records.get(1).timestamp()).isBetween(before, after);
+    }
+  }
 }

@@ -17,7 +17,8 @@ import java.util.Objects;
  * @param lastEvent the event of the newest accepted status message
  * @param seq the {@code Seq} of the newest accepted status message
  * @param seenAt the time of the newest accepted status message, epoch milliseconds (the record's
- *     timestamp as the topology's timestamp extractor gives it: see {@link DevicePresenceTopology})
+ *     timestamp as the topology's timestamp extractor gives it: for records {@code CkafkaSink} wrote,
+ *     when the gateway received the message; see {@link DevicePresenceTopology})
  */
 public record DevicePresence(
     String deviceId,

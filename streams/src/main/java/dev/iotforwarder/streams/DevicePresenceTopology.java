@@ -32,7 +32,10 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <p><b>Order.</b> A late message never overwrites a newer one: {@link NewerRule} defines "newer" from
  * {@code Seq} and the record's time. The time is what the application's {@code
- * default.timestamp.extractor} gives (the record timestamp by default).
+ * default.timestamp.extractor} gives: the record timestamp by default, which {@code CkafkaSink} sets
+ * to the gateway's receive time, so retries and spool replays do not make a message look newer
+ * (on a topic with {@code message.timestamp.type=CreateTime}, Kafka's default; see {@link
+ * NewerRule}).
  *
  * <p><b>Partitioning.</b> The stream is re-keyed by {@code DeviceId} through a repartition topic ({@code
  * <application.id>-iotf-presence-by-device-repartition}), so any input key works and a device's

@@ -24,12 +24,20 @@ import java.util.Objects;
  *       {@code seq > seq0}.
  * </ol>
  *
+ * <p><b>The time.</b> {@code CkafkaSink} writes each record with the message's receive time ({@code
+ * DeviceMessage.receivedAtMillis()}, stamped by the gateway's forwarder and kept by its spool), so
+ * with the default timestamp extractor {@code t} is when the gateway received the message, however
+ * late a retry or a spool replay sent it: an old {@code Online} replayed from a spool after a newer
+ * {@code Offline} was sent loses to it. That needs the topic's {@code message.timestamp.type} to be
+ * {@code CreateTime} (Kafka's default): with {@code LogAppendTime} the broker stamps each record when
+ * it appends it, and a replayed record is judged by that later time again.
+ *
  * <p>What it cannot tell: two messages less than {@code W} apart where a reboot restarted the Seq and
  * the new session's first message is not {@code Online}; two gateways whose clocks differ by more
- * than the Seq order can bear; and, because the time is the record
- * timestamp, a message whose record time is not when the gateway received it (a {@code CkafkaSink}
- * retry or a spool replay is stamped by the producer when it is sent) is judged by that later time.
- * Keep {@code W} larger than the reorder a queue introduces and smaller than a device's reboot.
+ * than the Seq order can bear (the receive time is each gateway's clock); and records written by
+ * another producer than {@code CkafkaSink} (or through a CMQ queue and a bridge), whose timestamps
+ * need not be receive times. Keep {@code W} larger than the reorder a queue introduces and smaller
+ * than a device's reboot.
  */
 public final class NewerRule {
   private final long windowMillis;

@@ -83,7 +83,10 @@ public final class SpoolInspector {
    * @param segments the segments, in id order
    * @param pendingUpperBound records at or above the checkpoint (an upper bound of the pending ones)
    * @param pendingBySink the same, per routed sink
-   * @param oldestPendingMillis when the oldest of them was written (epoch ms), or -1 if none
+   * @param oldestPendingMillis the receive time (epoch ms) of the oldest of them, the first in spool
+   *     order: the record at the checkpoint, the one a forwarder's {@code oldestPendingAgeMillis}
+   *     ages; 0 if its record holds no receive time; -1 if nothing is pending
+   * @param oldestPendingSeq that record's sequence number, or -1 if nothing is pending
    * @param bytes what the segments take on disk
    * @param damaged damaged stretches and records that do not decode (a forwarder skips them)
    * @param tornTails damaged segment ends (a forwarder cuts them off when it starts)
@@ -93,7 +96,8 @@ public final class SpoolInspector {
    */
   public record Report(Path dir, SpoolLockProbe.Result lock, long doneBelow,
       String checkpointProblem, List<SegmentInfo> segments, long pendingUpperBound,
-      Map<String, Long> pendingBySink, long oldestPendingMillis, long bytes, List<Damage> damaged,
+      Map<String, Long> pendingBySink, long oldestPendingMillis, long oldestPendingSeq, long bytes,
+      List<Damage> damaged,
       List<Damage> tornTails, List<Damage> inProgressTails, List<String> unsupported) {
 
     /** @return whether a forwarder holds the directory now */
@@ -153,7 +157,8 @@ public final class SpoolInspector {
           newest && lock.state() == SpoolLockProbe.State.HELD);
     }
     return new Report(dir, lock, doneBelow, checkpointProblem, List.copyOf(scan.segments),
-        scan.pending, Map.copyOf(scan.bySink), scan.oldest, scan.bytes, List.copyOf(scan.damaged),
+        scan.pending, Map.copyOf(scan.bySink), scan.oldest, scan.oldestSeq, scan.bytes,
+        List.copyOf(scan.damaged),
         List.copyOf(scan.torn), List.copyOf(scan.inProgress), List.copyOf(scan.unsupported));
   }
 
@@ -169,6 +174,7 @@ public final class SpoolInspector {
     final List<String> unsupported = new ArrayList<>();
     long pending;
     long oldest = -1;
+    long oldestSeq = -1;
     long bytes;
 
     Scan(long doneBelow, PendingVisitor visitor) {
@@ -198,8 +204,9 @@ public final class SpoolInspector {
           for (String sink : rec.sinks()) {
             bySink.merge(sink, 1L, Long::sum);
           }
-          if (oldest < 0 || rec.appendedMillis() < oldest) {
-            oldest = rec.appendedMillis();
+          if (oldestSeq < 0) { // segments in id order, records in file order: spool order
+            oldestSeq = r.seq();
+            oldest = rec.message().receivedAtMillis();
           }
           if (visitor != null) {
             visitor.pending(rec);

@@ -9,11 +9,11 @@ import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
- * Encodes a record body: the nine fields of the message and the routes it took, in a compact binary
- * form (big-endian).
+ * Encodes a record body: the fields of the message (the envelope's and its receive time) and the
+ * routes it took, in a compact binary form (big-endian).
  *
  * <pre>
- * body   := msgType u8 (0 Publish, 1 Status) | seq i64 | appendedMillis i64
+ * body   := msgType u8 (0 Publish, 1 Status) | seq i64 | receivedMillis i64
  *           | deviceId str | productName str | deviceName str | event str | topic str
  *           | routeCount u8 | (sink str | backup str)*  (backup "" when none)
  *           | payloadLength u32 | payload
@@ -23,6 +23,13 @@ import java.util.zip.CRC32C;
  * <p>Binary rather than the JSON envelope: the payload stays raw (Base64 would add a third), nothing
  * is parsed on replay, and the spool's format does not move when the wire format or the codec's
  * limits do. The routes are what the spool needs to know which sinks still owe an acknowledgement.
+ *
+ * <p>{@code receivedMillis} is the message's {@link DeviceMessage#receivedAtMillis() receive time}:
+ * the host's, or the forwarder's clock when {@code forward()} was called. Format version 1 named
+ * the field {@code appendedMillis} and wrote the forwarder's clock at intake into it, which is the
+ * same moment as the stamp {@code forward()} now gives a message without a receive time, so records
+ * written before the receive time existed read back with the time they were accepted: no version
+ * change. A negative value (never written by this code) reads as not set.
  */
 public final class RecordCodec {
   private static final int PUBLISH = 0;
@@ -34,10 +41,13 @@ public final class RecordCodec {
   public static final class Encoded {
     final byte[] buf;
     final CRC32C crc;
+    /** The message's receive time, for the segment's bookkeeping. */
+    final long receivedMillis;
 
-    Encoded(byte[] buf, CRC32C crc) {
+    Encoded(byte[] buf, CRC32C crc, long receivedMillis) {
       this.buf = buf;
       this.crc = crc;
+      this.receivedMillis = receivedMillis;
     }
 
     /** @return header plus body bytes */
@@ -52,11 +62,9 @@ public final class RecordCodec {
    * @param message the message
    * @param sinks the sinks it is routed to (at most 255)
    * @param backups their failover backups ({@code null} or "" for none), same length
-   * @param appendedMillis now, in epoch milliseconds
-   * @return the record, to hand to {@link SegmentWriter#append}
+   * @return the record, to hand to {@link SegmentWriter#append}; it keeps the message's receive time
    */
-  public static Encoded encode(
-      DeviceMessage message, String[] sinks, String[] backups, long appendedMillis) {
+  public static Encoded encode(DeviceMessage message, String[] sinks, String[] backups) {
     if (sinks.length > 255) {
       throw new IllegalArgumentException("more than 255 routes: " + sinks.length);
     }
@@ -83,7 +91,7 @@ public final class RecordCodec {
     b.position(SpoolFormat.RECORD_HEADER_BYTES);
     b.put((byte) (message.msgType() == MessageType.STATUS ? STATUS : PUBLISH));
     b.putLong(message.seq());
-    b.putLong(appendedMillis);
+    b.putLong(message.receivedAtMillis());
     for (int i = 0; i < 5; i++) {
       b.putInt(strings[i].length).put(strings[i]);
     }
@@ -94,7 +102,7 @@ public final class RecordCodec {
     b.putInt(payload.remaining()).put(payload);
     CRC32C crc = new CRC32C();
     crc.update(buf, SpoolFormat.RECORD_HEADER_BYTES, buf.length - SpoolFormat.RECORD_HEADER_BYTES);
-    return new Encoded(buf, crc);
+    return new Encoded(buf, crc, message.receivedAtMillis());
   }
 
   /**
@@ -128,7 +136,7 @@ public final class RecordCodec {
         throw new IllegalArgumentException("unknown message type code " + type);
       }
       long msgSeq = body.getLong();
-      long appended = body.getLong();
+      long received = Math.max(0, body.getLong());
       String deviceId = str(body);
       String productName = str(body);
       String deviceName = str(body);
@@ -149,8 +157,8 @@ public final class RecordCodec {
       byte[] payload = new byte[n];
       body.get(payload);
       DeviceMessage m = new DeviceMessage(type == STATUS ? MessageType.STATUS : MessageType.PUBLISH,
-          event, topic, msgSeq, deviceId, productName, deviceName, payload);
-      return new SpooledRecord(seq, appended, m, List.copyOf(sinks), List.copyOf(backups), offset, end);
+          event, topic, msgSeq, deviceId, productName, deviceName, payload, received);
+      return new SpooledRecord(seq, m, List.copyOf(sinks), List.copyOf(backups), offset, end);
     } catch (java.nio.BufferUnderflowException e) {
       throw new IllegalArgumentException("record body ends early", e);
     }

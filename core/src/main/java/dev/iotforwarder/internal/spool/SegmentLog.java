@@ -110,7 +110,7 @@ public final class SegmentLog {
       roll();
     }
     long start = writer.append(rec, nextSeq);
-    active.add(nextSeq++, true, status);
+    active.addPending(nextSeq++, status, rec.receivedMillis);
     active.bytes = writer.position();
     active.end = active.bytes;
     diskBytes += rec.size();
@@ -218,6 +218,21 @@ public final class SegmentLog {
       }
     }
     return nextSeq;
+  }
+
+  /**
+   * The receive time of the oldest pending record: the first one not done, in spool order (the
+   * checkpoint's record), to within a second ({@link Segment#receivedMillis}).
+   *
+   * @return epoch milliseconds; -1 when nothing is pending; 0 when its time is not known
+   */
+  public long oldestPendingReceivedMillis() {
+    for (Segment s : segments.values()) {
+      if (s.pending > 0) {
+        return s.receivedMillis(s.firstSeq + s.done.nextClearBit(0));
+      }
+    }
+    return -1;
   }
 
   /**

@@ -197,7 +197,7 @@ public final class SpoolRecovery {
           unknownSinks.merge(sink, 1L, Long::sum);
         }
       }
-      seg.add(r.seq(), true, rec.message().isStatus());
+      seg.addPending(r.seq(), rec.message().isStatus(), rec.message().receivedAtMillis());
       records++;
       if (known == 0) {
         orphans.add(new Orphan(id, r.offset()));

@@ -7,8 +7,7 @@ import java.util.List;
  * One record read back from a segment.
  *
  * @param seq the record's sequence number in the spool (not the message's {@code Seq})
- * @param appendedMillis when it was written, in epoch milliseconds
- * @param message the message
+ * @param message the message, with its receive time ({@link DeviceMessage#receivedAtMillis()})
  * @param sinks the names of the sinks it was routed to
  * @param backups for each sink, the failover backup's name, or an empty string
  * @param offset where the record starts in its segment
@@ -16,7 +15,6 @@ import java.util.List;
  */
 public record SpooledRecord(
     long seq,
-    long appendedMillis,
     DeviceMessage message,
     List<String> sinks,
     List<String> backups,

@@ -49,7 +49,8 @@ class SegmentLogTest {
     DeviceMessage m = status
         ? DeviceMessage.status("prod", "d" + i, Long.toString(i), "Online", i)
         : DeviceMessage.publish("prod", "d" + i, Long.toString(i), "prod/d/data", i, new byte[200]);
-    return RecordCodec.encode(m, new String[] {"q"}, new String[] {null}, 1_700_000_000_000L);
+    return RecordCodec.encode(
+        m.withReceivedAtMillis(1_700_000_000_000L), new String[] {"q"}, new String[] {null});
   }
 
   /** Appends records until the log has {@code segments} segments; returns their sequence numbers. */

@@ -45,10 +45,10 @@ class SegmentRecoveryTest {
     long[] ends = new long[count];
     try (SegmentWriter w = SegmentWriter.create(dir, 7)) {
       for (int i = 0; i < count; i++) {
-        DeviceMessage m = message(rnd, i);
+        DeviceMessage m = message(rnd, i).withReceivedAtMillis(1_700_000_000_000L + i);
         messages.add(m);
         RecordCodec.Encoded rec = RecordCodec.encode(m, new String[] {"q", "kafka"},
-            new String[] {null, "backup"}, 1_700_000_000_000L + i);
+            new String[] {null, "backup"});
         offsets[i] = w.append(rec, 1000 + i);
         ends[i] = offsets[i] + rec.size();
       }
@@ -67,7 +67,7 @@ class SegmentRecoveryTest {
       SpooledRecord sr = RecordCodec.decode(r.seq(), r.body(), r.offset(), r.end());
       assertThat(sr.sinks()).containsExactly("q", "kafka");
       assertThat(sr.backups()).containsExactly("", "backup");
-      assertThat(sr.appendedMillis()).isEqualTo(1_700_000_000_000L + r.seq() - 1000);
+      assertThat(sr.message().receivedAtMillis()).isEqualTo(1_700_000_000_000L + r.seq() - 1000);
       seqs.add(r.seq());
       messages.add(sr.message());
     });

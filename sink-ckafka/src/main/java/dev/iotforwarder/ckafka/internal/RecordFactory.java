@@ -12,8 +12,10 @@ import org.apache.kafka.common.header.Header;
 
 /**
  * Builds the Kafka record of a message: the topic (fixed or routed), the key ({@link KeyStrategy}),
- * the envelope as the value, and the optional envelope headers ({@link EnvelopeHeader}). Immutable
- * and thread-safe if the router and key strategy are.
+ * the envelope as the value, the optional envelope headers ({@link EnvelopeHeader}), and as its
+ * timestamp the message's receive time ({@link DeviceMessage#receivedAtMillis()}; the producer's
+ * clock only for a message without one), so that a retried or replayed record keeps the time the
+ * gateway received it. Immutable and thread-safe if the router and key strategy are.
  */
 public final class RecordFactory {
   private final String sink;
@@ -62,7 +64,8 @@ public final class RecordFactory {
       byte[] key = keys.key(m);
       byte[] value = codec.encode(m);
       List<Header> hs = headers ? EnvelopeHeader.of(m) : null;
-      return new ProducerRecord<>(topic, null, key, value, hs);
+      long received = m.receivedAtMillis();
+      return new ProducerRecord<>(topic, null, received == 0 ? null : received, key, value, hs);
     } catch (ForwardingException e) {
       throw e; // the router's, the key strategy's or the codec's own verdict
     } catch (RuntimeException e) {
