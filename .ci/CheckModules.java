@@ -14,7 +14,8 @@ import org.w3c.dom.Node;
  * checked: the reactor's published modules (in the parent's modules, not pom-packaged, no
  * maven.deploy.skip) must each be managed by bom/pom.xml and used by a pom under consumer-check/;
  * the BOM must manage nothing else of ours; each published module has its own name and description
- * (Maven Central requires them; name is not inherited); the BOM's release plugins match the parent's.
+ * (Maven Central requires them; name is not inherited); the BOM's version and release plugins match
+ * the parent's.
  * Run from the repository root: java .ci/CheckModules.java
  */
 public final class CheckModules {
@@ -66,6 +67,10 @@ public final class CheckModules {
       }
     }
 
+    if (!text(bom, "version", "").equals(text(parent, "version", ""))) {
+      problems.add("bom/pom.xml has version " + text(bom, "version", "") + ", the parent "
+          + text(parent, "version", ""));
+    }
     Element parentProperties = child(parent, "properties");
     for (Element plugin : children(child(child(child(bom, "build"), "pluginManagement"), "plugins"),
         "plugin")) {
