@@ -3,12 +3,10 @@ package dev.iotforwarder.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.iotforwarder.EnvelopeCodec;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,7 +22,11 @@ class FormatFixturesCliTest {
 
   @Test
   void verifiesAndDumpsAVersion1Spool() throws Exception {
-    Path dir = copy(FIXTURE, tmp.resolve("spool"));
+    Path dir = Files.createDirectories(tmp.resolve("spool"));
+    for (String name : List.of("00000000000000000001.seg", "00000000000000000002.seg",
+        "00000000000000000003.seg", "checkpoint")) {
+      Files.copy(FIXTURE.resolve(name), dir.resolve(name));
+    }
 
     Cli.Run verify = Cli.run("verify", dir.toString());
     Cli.Run dump = Cli.run("spool", "dump", dir.toString());
@@ -39,15 +41,5 @@ class FormatFixturesCliTest {
         .map(m -> m.deviceName() + "#" + m.seq()).toList();
     assertThat(devicesAndSeqs).containsExactly("t-1#1", "t-1#2", "m-2#7", "设备-3#9", "m-2#8",
         "m-2#9", "t-4#100", "t-4#101", "t-4#102", "t-4#103", "t-4#104", "t-4#105");
-  }
-
-  private static Path copy(Path from, Path to) throws IOException {
-    Files.createDirectories(to);
-    try (Stream<Path> files = Files.list(from)) {
-      for (Path f : files.toList()) {
-        Files.copy(f, to.resolve(f.getFileName()));
-      }
-    }
-    return to;
   }
 }
