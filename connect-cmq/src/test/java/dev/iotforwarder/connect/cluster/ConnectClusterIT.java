@@ -29,10 +29,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -143,7 +139,7 @@ class ConnectClusterIT {
     Map<Long, Integer> seen = new HashMap<>();
     long records = 0;
     boolean killed = false;
-    try (KafkaConsumer<String, byte[]> consumer = consumer()) {
+    try (KafkaConsumer<String, byte[]> consumer = Clients.consumer(kafka)) {
       consumer.subscribe(List.of(topic));
       long deadline = System.nanoTime() + DELIVERY.toNanos();
       while (seen.size() < N) {
@@ -194,6 +190,7 @@ class ConnectClusterIT {
 
     boolean killed = false;
     int checks = 0;
+    long committedChecked = 0;
     long deadline = System.nanoTime() + DELIVERY.toNanos();
     Set<Long> stored = new HashSet<>();
     while (stored.size() < N) {
@@ -205,6 +202,7 @@ class ConnectClusterIT {
       stored = seqs(cmq.bodies(queue));
       for (Map.Entry<TopicPartition, OffsetAndMetadata> e : committed.entrySet()) {
         Map<Long, Long> seqs = seqAt.get(e.getKey());
+        committedChecked = Math.max(committedChecked, e.getValue().offset());
         for (long offset = 0; offset < e.getValue().offset(); offset++) {
           assertThat(stored).as("record %s@%d is committed, so CMQ must hold it", e.getKey(), offset)
               .contains(seqs.get(offset));
@@ -224,6 +222,7 @@ class ConnectClusterIT {
         + "%.1f s with a worker killed (%.0f msg/s)%n", N, bodies, bodies - N, checks, cmq.faultsInjected(),
         seconds, N / seconds);
     assertThat(killed).isTrue();
+    assertThat(committedChecked).as("some committed offset was checked against CMQ").isPositive();
     assertThat(cmq.faultsInjected()).isPositive();
     assertThat(cluster.rest().delete(cluster.url(), "connectors/cmq-sink").status()).isEqualTo(204);
   }
@@ -236,7 +235,7 @@ class ConnectClusterIT {
     String in = "bad-sink-in";
     kafka.createTopic(in, 1);
     cmq.createQueue("bad-sink-out");
-    try (KafkaProducer<String, byte[]> p = producer()) {
+    try (KafkaProducer<String, byte[]> p = Clients.producer(kafka)) {
       p.send(new ProducerRecord<>(in, "a", Envelopes.envelope(1))).get();
       p.send(new ProducerRecord<>(in, "b", "not an envelope".getBytes(StandardCharsets.UTF_8))).get();
       p.send(new ProducerRecord<>(in, "c", Envelopes.envelope(3))).get();
@@ -292,7 +291,7 @@ class ConnectClusterIT {
   private static Map<TopicPartition, Map<Long, Long>> produce(String topic, int count) throws Exception {
     Map<TopicPartition, Map<Long, Long>> seqAt = new HashMap<>();
     List<java.util.concurrent.Future<RecordMetadata>> sent = new ArrayList<>();
-    try (KafkaProducer<String, byte[]> p = producer()) {
+    try (KafkaProducer<String, byte[]> p = Clients.producer(kafka)) {
       for (int i = 0; i < count; i++) {
         DeviceMessage m = Envelopes.message(i);
         sent.add(p.send(new ProducerRecord<>(topic, m.deviceKey(), Envelopes.envelope(i))));
@@ -316,7 +315,7 @@ class ConnectClusterIT {
 
   private static List<ConsumerRecord<String, byte[]>> consume(String topic, int count) {
     List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-    try (KafkaConsumer<String, byte[]> c = consumer()) {
+    try (KafkaConsumer<String, byte[]> c = Clients.consumer(kafka)) {
       c.subscribe(List.of(topic));
       Await.until(count + " record(s) in " + topic, Duration.ofSeconds(60), () -> {
         c.poll(Duration.ofMillis(100)).forEach(out::add);
@@ -329,16 +328,5 @@ class ConnectClusterIT {
   private static String header(ConsumerRecord<?, ?> r, String name) {
     Header h = r.headers().lastHeader(name);
     return h == null ? "" : new String(h.value(), StandardCharsets.UTF_8);
-  }
-
-  private static KafkaConsumer<String, byte[]> consumer() {
-    return new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
-        "group.id", "it-" + UUID.randomUUID(), "auto.offset.reset", "earliest", "enable.auto.commit", "false"),
-        new StringDeserializer(), new ByteArrayDeserializer());
-  }
-
-  private static KafkaProducer<String, byte[]> producer() {
-    return new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(), "linger.ms", "5"),
-        new StringSerializer(), new ByteArraySerializer());
   }
 }
