@@ -21,7 +21,8 @@ import java.util.zip.ZipInputStream;
  * build's plugin zip was unpacked, and nothing else: the workers' class path has no project artifact.
  *
  * <p>Settings for quick failover: {@code scheduled.rebalance.max.delay.ms} 1 s (300 s by default),
- * a session timeout of 6 s (the broker's minimum), offsets flushed every second.
+ * session timeouts of 6 s (the broker's minimum) for the workers' group and the sink tasks' consumers,
+ * offsets flushed every second.
  */
 final class ConnectCluster implements AutoCloseable {
   private final Path dir;
@@ -154,7 +155,10 @@ final class ConnectCluster implements AutoCloseable {
         "heartbeat.interval.ms", "1000",
         "offset.flush.interval.ms", "1000",
         "task.shutdown.graceful.timeout.ms", "5000",
-        "consumer.max.poll.records", "500");
+        "consumer.max.poll.records", "500",
+        // A killed worker's sink consumers hold their partitions until this runs out (45 s by default).
+        "consumer.session.timeout.ms", "6000",
+        "consumer.heartbeat.interval.ms", "1000");
   }
 
   private static Path unzip(Path zip, Path into) throws IOException {

@@ -35,10 +35,15 @@ final class Envelopes {
 
   /** Sends messages {@code 0 .. count-1} to a queue, 16 per request, 32 requests at a time. */
   static void fill(CmqClient client, String queue, int count) {
+    fill(client, queue, 0, count);
+  }
+
+  /** Sends messages {@code first .. end-1} to a queue, 16 per request, 32 requests at a time. */
+  static void fill(CmqClient client, String queue, int first, int end) {
     List<CompletableFuture<?>> window = new ArrayList<>();
-    for (int from = 0; from < count; from += CmqClient.MAX_BATCH) {
+    for (int from = first; from < end; from += CmqClient.MAX_BATCH) {
       List<String> bodies = new ArrayList<>();
-      for (int i = from; i < Math.min(count, from + CmqClient.MAX_BATCH); i++) {
+      for (int i = from; i < Math.min(end, from + CmqClient.MAX_BATCH); i++) {
         bodies.add(new String(envelope(i), StandardCharsets.UTF_8));
       }
       window.add(client.batchSendMessage(queue, bodies, 0));
