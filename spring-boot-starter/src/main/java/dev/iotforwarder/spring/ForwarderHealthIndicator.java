@@ -12,8 +12,8 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 /**
  * The forwarder's health ({@code iotForwarder} in {@code /actuator/health}): UP while every sink is
  * healthy, DOWN otherwise. Details: per sink its state and its queued, in-flight and failed counts;
- * with a spool, its backlog (pending messages and bytes on disk). Thread-safe: it reads one stats
- * snapshot per call.
+ * with a spool, its backlog (pending messages, bytes on disk, and the oldest pending message's age
+ * as an ISO-8601 duration). Thread-safe: it reads one stats snapshot per call.
  */
 public final class ForwarderHealthIndicator implements HealthIndicator {
   private final ConfiguredForwarder configured;
@@ -52,7 +52,7 @@ public final class ForwarderHealthIndicator implements HealthIndicator {
     SpoolStats spool = stats.spool();
     if (spool.enabled()) {
       h.withDetail("spool", Map.of("backlog", spool.pending() > 0, "pending", spool.pending(),
-          "diskBytes", spool.diskBytes()));
+          "diskBytes", spool.diskBytes(), "oldestPendingAge", spool.oldestPendingAge().toString()));
     }
     return h.build();
   }

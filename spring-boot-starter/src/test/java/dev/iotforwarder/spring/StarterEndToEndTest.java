@@ -90,6 +90,7 @@ class StarterEndToEndTest {
         assertThat(health.at("/details/sinks/status-queue/status").toString()).isEqualTo("\"UP\"");
         assertThat(health.at("/details/sinks/status-queue/queued").toString()).isEqualTo("0");
         assertThat(health.at("/details/spool/backlog").toString()).isEqualTo("false");
+        assertThat(health.at("/details/spool/oldestPendingAge").toString()).isEqualTo("\"PT0S\"");
         String scrape = get(port, "/actuator/prometheus");
         assertThat(scrape)
             .contains("# TYPE iot_forwarder_sink_succeeded_messages_total counter")
