@@ -164,7 +164,9 @@ final class CmqScenario {
     long requests;
     SinkStats stats;
     try (CmqClient client = CmqClient.builder().endpoint(endpoint).credentials(credentials).build()) {
-      CmqSink sink = CmqSink.builder().name("cmq").client(client).queue(SINK_QUEUE).build();
+      CmqSink sink = CmqSink.builder().name("cmq").client(client).queue(SINK_QUEUE)
+          .maxInFlight(Integer.getInteger("bench.cmq.maxInFlight", CmqSink.DEFAULT_MAX_IN_FLIGHT))
+          .build();
       try (Forwarder f = Forwarder.builder().route(sink).build()) {
         f.forward(pool[0]).get(30, TimeUnit.SECONDS);
         long requestsBefore = sink.requestCount();
