@@ -31,9 +31,9 @@ import java.util.Optional;
  * (epoch milliseconds; {@code 0}: not set). Not an envelope field: it travels with the message in
  * the forwarder, the spool keeps it across restarts, and {@code CkafkaSink} makes it the record
  * timestamp, so a backend orders by receipt, not by when a retry or replay sent it. A host sets it
- * with {@link Builder#receivedAt(Instant)}; otherwise {@link Forwarder#forward} and {@link
- * Forwarder#submit} stamp the forwarder's clock, and sinks, listeners and {@link
- * ForwardResult#message()} see the stamped message. A message decoded from an envelope has none.
+ * with {@link Builder#receivedAt(Instant)}; otherwise {@link Forwarder#forward}, {@link
+ * Forwarder#submit} and {@link Forwarder#enqueue} stamp the forwarder's clock, and sinks, listeners
+ * and {@link ForwardResult#message()} see the stamped message. A message decoded from an envelope has none.
  *
  * <p>{@link #equals(Object)} and {@link #hashCode()} <b>ignore the receive time</b>: it is this
  * gateway's fact about the message, not its content, so a message read back from a queue (no time

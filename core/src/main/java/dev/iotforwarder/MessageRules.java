@@ -48,5 +48,8 @@ final class MessageRules {
           "event is empty but a Status message needs an event (e.g. \"Online\")");
     }
     p.throwIfAny();
+    // valid() said no: the two must agree, or an invalid message would pass unreported
+    throw new IllegalStateException("MessageRules.valid and throwProblems disagree: " + msgType
+        + ", seq=" + seq + ", receivedAtMillis=" + receivedAtMillis);
   }
 }

@@ -150,13 +150,20 @@ public final class Pipeline implements Forwarder {
     return accepted;
   }
 
+  /**
+   * Completes {@code accepted} from a completion that ended before the lanes or the spool took the
+   * message (filtered, or refused). A completion that ended with no result is an {@code enqueue}d
+   * delivery the spool let go while other lanes still owe the record ({@code
+   * SpoolOutcomes.arrived}): not an ending, so the spool alone completes {@code accepted} (once the
+   * record is durable).
+   */
   private static void acceptedWhenDone(
       CompletableFuture<Void> accepted, CompletableFuture<ForwardResult> completion) {
-    if (!accepted.isDone() && completion.isDone()) { // filtered, or refused before any lane
+    if (!accepted.isDone() && completion.isDone()) {
       completion.whenComplete((r, e) -> {
         if (e != null) {
           accepted.completeExceptionally(e);
-        } else {
+        } else if (r != null) {
           accepted.complete(null);
         }
       });
