@@ -45,50 +45,70 @@ import java.util.Optional;
  * platform did send. A consumer that deduplicates by ({@code DeviceId}, {@code Seq}) must not treat
  * all messages with an empty id as one device: use ({@code ProductName}, {@code DeviceName}, {@code
  * Seq}) for them, as the README's consumer section says.
- *
- * @param msgType the message type ({@code MsgType})
- * @param event the status event ({@code Event}); empty for Publish
- * @param topic the topic ({@code Topic}); may be empty for Status
- * @param seq the platform's serial number ({@code Seq}), passed through untouched
- * @param deviceId the device id ({@code DeviceId}), a decimal string that may exceed 2^53
- * @param productName the product ({@code ProductName})
- * @param deviceName the device's name inside its product ({@code DeviceName})
- * @param payload the raw payload bytes (Base64 in {@code Payload} on the wire)
- * @param receivedAtMillis when the gateway received the message, in epoch milliseconds; {@code 0}
- *     when not set (the forwarder then stamps it); not part of the envelope, ignored by {@code
- *     equals}
  */
-public record DeviceMessage(
-    MessageType msgType,
-    String event,
-    String topic,
-    long seq,
-    String deviceId,
-    String productName,
-    String deviceName,
-    byte[] payload,
-    long receivedAtMillis) {
+public final class DeviceMessage {
+  // A final class rather than a record: withReceivedAtMillis, which the forwarder calls for every
+  // message it stamps, copies the fields as they are (valid already, payload shared) without going
+  // through the validating, payload-copying public constructor (docs/performance.md, "The stamp").
 
   private static final byte[] EMPTY = new byte[0];
-  /**
-   * The payload array of a message being copied by {@link #withReceivedAtMillis} on this thread:
-   * shared, not cloned, since neither message ever exposes or changes it. Null otherwise.
-   */
-  private static final ThreadLocal<byte[]> SHARED_PAYLOAD = new ThreadLocal<>();
+
+  private final MessageType msgType;
+  private final String event;
+  private final String topic;
+  private final long seq;
+  private final String deviceId;
+  private final String productName;
+  private final String deviceName;
+  /** Never handed out nor changed: {@link #payload()} returns a copy. */
+  private final byte[] payload;
+  private final long receivedAtMillis;
 
   /**
    * Validates and copies.
    *
+   * @param msgType the message type ({@code MsgType})
+   * @param event the status event ({@code Event}); empty for Publish
+   * @param topic the topic ({@code Topic}); may be empty for Status
+   * @param seq the platform's serial number ({@code Seq}), passed through untouched
+   * @param deviceId the device id ({@code DeviceId}), a decimal string that may exceed 2^53
+   * @param productName the product ({@code ProductName})
+   * @param deviceName the device's name inside its product ({@code DeviceName})
+   * @param payload the raw payload bytes (Base64 in {@code Payload} on the wire; copied)
+   * @param receivedAtMillis when the gateway received the message, in epoch milliseconds; {@code 0}
+   *     when not set (the forwarder then stamps it); not part of the envelope, ignored by {@code
+   *     equals}
    * @throws IllegalArgumentException listing every field that is invalid
    */
-  public DeviceMessage {
+  public DeviceMessage(MessageType msgType, String event, String topic, long seq, String deviceId,
+      String productName, String deviceName, byte[] payload, long receivedAtMillis) {
     if (!MessageRules.valid(msgType, event, topic, seq, deviceId, productName, deviceName,
         payload, receivedAtMillis)) {
       MessageRules.throwProblems(msgType, event, topic, seq, deviceId, productName, deviceName,
           payload, receivedAtMillis);
     }
-    payload = payload.length == 0 ? EMPTY
-        : payload == SHARED_PAYLOAD.get() ? payload : payload.clone();
+    this.msgType = msgType;
+    this.event = event;
+    this.topic = topic;
+    this.seq = seq;
+    this.deviceId = deviceId;
+    this.productName = productName;
+    this.deviceName = deviceName;
+    this.payload = payload.length == 0 ? EMPTY : payload.clone();
+    this.receivedAtMillis = receivedAtMillis;
+  }
+
+  /** A copy of {@code m} with another receive time: nothing validated again, the payload shared. */
+  private DeviceMessage(DeviceMessage m, long receivedAtMillis) {
+    this.msgType = m.msgType;
+    this.event = m.event;
+    this.topic = m.topic;
+    this.seq = m.seq;
+    this.deviceId = m.deviceId;
+    this.productName = m.productName;
+    this.deviceName = m.deviceName;
+    this.payload = m.payload;
+    this.receivedAtMillis = receivedAtMillis;
   }
 
   /**
@@ -185,13 +205,84 @@ public record DeviceMessage(
     if (receivedAtMillis == this.receivedAtMillis) {
       return this;
     }
-    SHARED_PAYLOAD.set(payload); // the copy shares the payload array: no clone per stamp
-    try {
+    if (receivedAtMillis < 0) { // the validating constructor says why
       return new DeviceMessage(
           msgType, event, topic, seq, deviceId, productName, deviceName, payload, receivedAtMillis);
-    } finally {
-      SHARED_PAYLOAD.set(null);
     }
+    return new DeviceMessage(this, receivedAtMillis);
+  }
+
+  /**
+   * The message type ({@code MsgType}).
+   *
+   * @return Status or Publish
+   */
+  public MessageType msgType() {
+    return msgType;
+  }
+
+  /**
+   * The status event ({@code Event}), e.g. {@code Online}; empty for Publish.
+   *
+   * @return the event, never {@code null}
+   */
+  public String event() {
+    return event;
+  }
+
+  /**
+   * The topic ({@code Topic}); may be empty for Status.
+   *
+   * @return the topic, never {@code null}
+   */
+  public String topic() {
+    return topic;
+  }
+
+  /**
+   * The platform's serial number ({@code Seq}), passed through untouched.
+   *
+   * @return {@code >= 0}
+   */
+  public long seq() {
+    return seq;
+  }
+
+  /**
+   * The device id ({@code DeviceId}): a decimal string that may exceed 2^53, possibly empty (see the
+   * class comment).
+   *
+   * @return the device id, never {@code null}
+   */
+  public String deviceId() {
+    return deviceId;
+  }
+
+  /**
+   * The product ({@code ProductName}).
+   *
+   * @return not empty
+   */
+  public String productName() {
+    return productName;
+  }
+
+  /**
+   * The device's name inside its product ({@code DeviceName}).
+   *
+   * @return not empty
+   */
+  public String deviceName() {
+    return deviceName;
+  }
+
+  /**
+   * When the gateway received the message, in epoch milliseconds: see the class comment.
+   *
+   * @return the time, or {@code 0} when not set
+   */
+  public long receivedAtMillis() {
+    return receivedAtMillis;
   }
 
   /**
@@ -208,7 +299,6 @@ public record DeviceMessage(
    *
    * @return a new array on every call
    */
-  @Override
   public byte[] payload() {
     return payload.clone();
   }

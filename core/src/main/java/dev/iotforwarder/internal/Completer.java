@@ -97,6 +97,7 @@ final class Completer implements Runnable {
 
   /** Decides every item under the lane's lock, then acts on the verdicts outside it. */
   private void process(List<Object> chunk) {
+    Answers answers = new Answers(System.nanoTime());
     lane.lock.lock();
     try {
       for (Object item : chunk) {
@@ -104,7 +105,7 @@ final class Completer implements Runnable {
           Throwable error = Verdict.unwrap(c.error);
           c.verdict = decide(c.entry, c.token, error);
           if (c.verdict != Verdict.STALE) {
-            health(Verdict.retriable(error));
+            answers.add(Verdict.retriable(error));
           }
         } else if (item instanceof Batch b) {
           b.errors = b.outcomes(lane.name);
@@ -120,7 +121,7 @@ final class Completer implements Runnable {
             }
           }
           if (answered) { // one send, one answer: a failed batch counts once
-            health(allRetriable);
+            answers.add(allRetriable);
           }
         } else if (item instanceof Endings.LetterDone d) {
           if (d.error() == null) {
@@ -130,6 +131,7 @@ final class Completer implements Runnable {
           }
         }
       }
+      answers.flush();
     } finally {
       lane.lock.unlock();
     }
@@ -148,9 +150,40 @@ final class Completer implements Runnable {
     }
   }
 
+  /**
+   * Under the lane's lock: a chunk's answers for the sink's {@link SinkHealth}, in order, with one
+   * clock reading for the chunk. Successes in a row are one answer: {@link SinkHealth#answered}
+   * with a success only resets, so a second in a row changes nothing; a success still pending is
+   * given before the next failure, and at the end of the chunk.
+   */
+  private final class Answers {
+    private final long now;
+    private boolean successPending;
+
+    Answers(long now) {
+      this.now = now;
+    }
+
+    void add(boolean retriableFailure) {
+      if (!retriableFailure) {
+        successPending = true;
+        return;
+      }
+      flush();
+      health(true, now);
+    }
+
+    void flush() {
+      if (successPending) {
+        successPending = false;
+        health(false, now);
+      }
+    }
+  }
+
   /** Under the lane's lock: one answer for the sink's {@link SinkHealth}; logs a change. */
-  private void health(boolean retriableFailure) {
-    if (lane.health.answered(retriableFailure, System.nanoTime())) {
+  private void health(boolean retriableFailure, long now) {
+    if (lane.health.answered(retriableFailure, now)) {
       lane.work.signal();
       if (lane.health.probing()) {
         LOG.warn("Sink {} failed {} sends in a row; sending one probe at a time until it answers",
@@ -205,8 +238,7 @@ final class Completer implements Runnable {
   private void act(Entry e, Verdict v, Throwable error) {
     switch (v) {
       case DONE -> {
-        lane.context.listeners.delivered(
-            e.message, lane.name, e.attempts, System.nanoTime() - e.delivery.startNanos);
+        lane.context.listeners.delivered(e.message, lane.name, e.attempts, e.delivery.startNanos);
         e.delivery.succeeded(lane.nameAsList);
       }
       case RETRY -> scheduleRetry(e, error);

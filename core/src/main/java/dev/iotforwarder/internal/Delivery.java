@@ -42,8 +42,6 @@ final class Delivery {
   private volatile int remaining;
   /** Routed to one sink only: its name is kept without a list (the common case). */
   private final boolean single;
-  /** The one sink's name as a list, from its lane (no list per message). */
-  private List<String> deliveredTo;
   private List<String> delivered;
   private ForwardingException failure;
   private volatile boolean kept;
@@ -114,9 +112,16 @@ final class Delivery {
    * @param sink the sink's name as an immutable one-element list, kept by its lane
    */
   void succeeded(List<String> sink) {
-    if (single) {
-      deliveredTo = sink; // read in arrive() on this thread, after the decrement
-      arrive();
+    if (single) { // the one report: nothing to gather, so no monitor
+      DeviceMessage m = message; // before the spool may detach it
+      boolean last = (int) REMAINING.getAndAdd(this, -1) == 1; // false: failRemaining ended it
+      Spooler.Ticket t = spool;
+      if (t != null) {
+        t.arrived(this, last);
+      }
+      if (last) {
+        future.complete(new ForwardResult(m, ForwardResult.Status.DELIVERED, sink));
+      }
       return;
     }
     String sinkName = sink.get(0);
@@ -154,7 +159,7 @@ final class Delivery {
     List<String> sinks;
     synchronized (this) {
       f = failure;
-      sinks = delivered != null ? delivered : deliveredTo != null ? deliveredTo : List.of();
+      sinks = delivered != null ? delivered : List.of();
     }
     if (f != null) {
       future.completeExceptionally(f);

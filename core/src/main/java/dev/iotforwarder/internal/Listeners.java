@@ -51,9 +51,10 @@ final class Listeners {
     }
   }
 
-  void delivered(DeviceMessage m, String sink, int attempts, long latencyNanos) {
+  /** A delivery; its latency runs from {@code startNanos} ({@link System#nanoTime()}) to now. */
+  void delivered(DeviceMessage m, String sink, int attempts, long startNanos) {
     if (!listeners.isEmpty()) {
-      Duration latency = Duration.ofNanos(latencyNanos);
+      Duration latency = Duration.ofNanos(System.nanoTime() - startNanos);
       each("onDelivered", l -> l.onDelivered(m, sink, attempts, latency));
     }
   }
