@@ -15,7 +15,9 @@ import org.w3c.dom.Node;
  * maven.deploy.skip) must each be managed by bom/pom.xml and used by a pom under consumer-check/;
  * the BOM must manage nothing else of ours; each published module has its own name and description
  * (Maven Central requires them; name is not inherited); the BOM's version and release plugins match
- * the parent's.
+ * the parent's; the release profile's central-publishing excludeArtifacts names exactly the parent
+ * and the modules with maven.deploy.skip (an unlisted one would be uploaded to Central, a listed
+ * published one left out of the release).
  * Run from the repository root: java .ci/CheckModules.java
  */
 public final class CheckModules {
@@ -27,16 +29,21 @@ public final class CheckModules {
     List<String> problems = new ArrayList<>();
 
     Set<String> published = new TreeSet<>();
+    Set<String> unpublished = new TreeSet<>();
+    unpublished.add(text(parent, "artifactId", ""));
     for (Element module : children(child(parent, "modules"), "module")) {
       Path pom = Path.of(module.getTextContent().trim(), "pom.xml");
       Element project = read(pom);
       String packaging = text(project, "packaging", "jar");
       Element properties = child(project, "properties");
       boolean skipped = "true".equals(text(properties, "maven.deploy.skip", "false"));
+      String artifactId = text(project, "artifactId", "");
+      if (skipped) {
+        unpublished.add(artifactId);
+      }
       if (packaging.equals("pom") || skipped) {
         continue;
       }
-      String artifactId = text(project, "artifactId", "");
       published.add(artifactId);
       for (String required : List.of("name", "description")) {
         if (text(project, required, "").isBlank()) {
@@ -67,6 +74,30 @@ public final class CheckModules {
       }
     }
 
+    Set<String> excluded = new TreeSet<>();
+    boolean centralPlugin = false;
+    for (Element profile : children(child(parent, "profiles"), "profile")) {
+      for (Element plugin : children(child(child(profile, "build"), "plugins"), "plugin")) {
+        if (text(plugin, "artifactId", "").equals("central-publishing-maven-plugin")) {
+          centralPlugin = true;
+          for (Element a : children(child(child(plugin, "configuration"), "excludeArtifacts"), "artifact")) {
+            excluded.add(a.getTextContent().trim());
+          }
+        }
+      }
+    }
+    if (!centralPlugin) {
+      problems.add("pom.xml: no profile configures central-publishing-maven-plugin");
+    } else if (!excluded.equals(unpublished)) {
+      Set<String> missing = new TreeSet<>(unpublished);
+      missing.removeAll(excluded);
+      Set<String> extra = new TreeSet<>(excluded);
+      extra.removeAll(unpublished);
+      problems.add("pom.xml: central-publishing excludeArtifacts must name the parent and every module"
+          + " with maven.deploy.skip " + unpublished + "; missing " + missing + ", not to be excluded "
+          + extra);
+    }
+
     if (!text(bom, "version", "").equals(text(parent, "version", ""))) {
       problems.add("bom/pom.xml has version " + text(bom, "version", "") + ", the parent "
           + text(parent, "version", ""));
@@ -92,7 +123,8 @@ public final class CheckModules {
       System.exit(1);
     }
     System.out.println("check-modules: " + published.size()
-        + " published modules, each in the BOM and the consumer build: " + published);
+        + " published modules, each in the BOM and the consumer build: " + published
+        + "; kept out of the Central upload: " + unpublished);
   }
 
   private static Set<String> ours(Element dependencies) {

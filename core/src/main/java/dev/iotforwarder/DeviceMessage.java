@@ -1,3 +1,7 @@
+// Why this file is a little over 500 lines: it is the library's central value type, with the class
+// Javadoc (validation, receive time, equality), nine documented accessors (written out since it is
+// a class rather than a record, so that the receive-time stamp can copy without validating again),
+// and its public nested Builder (DeviceMessage.Builder), one documented setter per field.
 package dev.iotforwarder;
 
 import java.nio.ByteBuffer;
