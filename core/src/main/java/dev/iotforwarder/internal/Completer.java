@@ -152,9 +152,11 @@ final class Completer implements Runnable {
 
   /**
    * Under the lane's lock: a chunk's answers for the sink's {@link SinkHealth}, in order, with one
-   * clock reading for the chunk. Successes in a row are one answer: {@link SinkHealth#answered}
-   * with a success only resets, so a second in a row changes nothing; a success still pending is
-   * given before the next failure, and at the end of the chunk.
+   * clock reading for the chunk. While the sink is healthy, successes in a row are one answer:
+   * {@link SinkHealth#answered} with a success then only resets the failure count, so a second in a
+   * row changes nothing; a success still pending is given before the next failure, and at the end
+   * of the chunk. While it is probing, a success is given at once: it ends the probing, and the
+   * next answer's verdict ({@link #decide}) must see that.
    */
   private final class Answers {
     private final long now;
@@ -166,7 +168,11 @@ final class Completer implements Runnable {
 
     void add(boolean retriableFailure) {
       if (!retriableFailure) {
-        successPending = true;
+        if (lane.health.probing()) {
+          health(false, now);
+        } else {
+          successPending = true;
+        }
         return;
       }
       flush();
