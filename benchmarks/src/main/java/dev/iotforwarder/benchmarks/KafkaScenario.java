@@ -10,6 +10,7 @@ import dev.iotforwarder.LaneOptions;
 import dev.iotforwarder.SinkStats;
 import dev.iotforwarder.ckafka.CkafkaSink;
 import dev.iotforwarder.testkit.LocalKafka;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,6 +22,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.Callback;
@@ -120,10 +123,29 @@ final class KafkaScenario {
   private CpuMeter.Usage round(Side side, int n) throws Exception {
     CpuMeter.Usage u = side == forwarder ? forwarderRound(n) : rawRound(n, side);
     if (settings.threads) {
-      System.out.printf("  %s %s msg/s, %s%n", side.name, Series.rate(u.messages() / (u.wallNanos() / 1e9)),
-          u.report());
+      System.out.printf("  %s %s msg/s, %s; %s%n", side.name, Series.rate(u.messages() / (u.wallNanos() / 1e9)),
+          u.report(), lastRequests);
     }
     return u;
+  }
+
+  /** The last round's producer requests, read before its producer closed (diagnostics). */
+  private String lastRequests = "";
+
+  /**
+   * What the producer's requests carried over its life (one round): records per request and the
+   * average batch, from its JMX metrics ({@code kafka.producer:type=producer-metrics}).
+   */
+  private static String requests(String clientId) {
+    try {
+      MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+      ObjectName name = new ObjectName("kafka.producer:type=producer-metrics,client-id=" + clientId);
+      return String.format(Locale.ROOT, "producer: %.0f records/request, %.0f B/batch",
+          (Double) server.getAttribute(name, "records-per-request-avg"),
+          (Double) server.getAttribute(name, "batch-size-avg"));
+    } catch (Exception | LinkageError e) {
+      return "producer metrics unavailable: " + e;
+    }
   }
 
   Map<String, Object> producerSettings() {
@@ -171,6 +193,7 @@ final class KafkaScenario {
       }
       p.flush();
       usage = cpu.stop(n);
+      lastRequests = requests("bench-raw");
     }
     check(topic, n + 1, failures.get());
     return usage;
@@ -196,6 +219,7 @@ final class KafkaScenario {
         throw new IllegalStateException("forwarder flush timed out");
       }
       usage = cpu.stop(n);
+      lastRequests = requests("iot-forwarder-kafka");
       stats = f.stats().sink("kafka");
     }
     if (stats.succeeded() != n + 1) {
