@@ -1,7 +1,7 @@
 // Why this file is a little over 500 lines: it is the library's central value type, with the class
-// Javadoc (validation, receive time, equality), nine documented accessors (written out since it is
-// a class rather than a record, so that the receive-time stamp can copy without validating again),
-// and its public nested Builder (DeviceMessage.Builder), one documented setter per field.
+// Javadoc (validation, receive time, equality), nine documented accessors (written out: a class, not
+// a record, see below), and its public nested Builder (DeviceMessage.Builder), one documented
+// setter per field.
 package dev.iotforwarder;
 
 import java.nio.ByteBuffer;
@@ -53,7 +53,8 @@ import java.util.Optional;
 public final class DeviceMessage {
   // A final class rather than a record: withReceivedAtMillis, which the forwarder calls for every
   // message it stamps, copies the fields as they are (valid already, payload shared) without going
-  // through the validating, payload-copying public constructor (docs/performance.md, "The stamp").
+  // through the validating, payload-copying public constructor (docs/performance.md, "The
+  // receive-time stamp").
 
   private static final byte[] EMPTY = new byte[0];
 
